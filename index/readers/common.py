@@ -1,0 +1,355 @@
+"""Pieces shared by the readers: problems, decoding, dates and the article dict.
+
+Every reader turns its input into the same article dict through
+:func:`make_article`, so normalisation (title stripping, body clean-up) and the
+content hash are computed in exactly one place and an article read from a
+``.txt`` file, a livedoor archive or a JSONL export hashes the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Callable, Iterable, Iterator, Optional
+
+#: Japan Standard Time; Japanese news sources give local times without a zone.
+JST = timezone(timedelta(hours=9), "JST")
+
+#: Files whose first bytes hold a NUL are treated as binary.  8 KiB is enough
+#: to catch images, PDFs and compressed data without reading whole files.
+BINARY_SNIFF_BYTES = 8192
+
+ARTICLE_KEYS = (
+    "id", "url", "title", "body", "date", "tags", "category",
+    "source", "author", "related", "hash",
+)
+
+
+@dataclass(frozen=True)
+class ReadProblem:
+    """Something wrong with the input that made a reader skip or degrade data."""
+
+    source: str
+    line: Optional[int]
+    message: str
+
+    def __str__(self) -> str:
+        if self.line is None:
+            return f"{self.source}: {self.message}"
+        return f"{self.source}:{self.line}: {self.message}"
+
+
+Report = Callable[[ReadProblem], None]
+
+
+def ignore_problem(problem: ReadProblem) -> None:
+    """The ``on_problem`` used when the caller passes None."""
+
+
+class UndecodableError(ValueError):
+    """Raised by :func:`decode_bytes`; ``reason`` is ready to be reported."""
+
+    def __init__(self, source: str, reason: str):
+        super().__init__(f"{source}: {reason}")
+        self.source = source
+        self.reason = reason
+
+
+# --------------------------------------------------------------------------
+# Bytes -> text
+
+def _mojibake_score(text: str) -> int:
+    """Count characters that betray a wrong legacy-encoding guess.
+
+    EUC-JP bytes very often decode *without error* as cp932, producing runs of
+    half-width katakana and private-use characters, and Python's cp932 maps
+    the unassigned bytes 0x80, 0xA0 and 0xFD-0xFF to C1 controls / private
+    use instead of failing.  Real Japanese news text has almost none of these.
+    """
+    return sum(
+        1 for ch in text
+        if "\uff61" <= ch <= "\uff9f"    # half-width katakana
+        or "\ue000" <= ch <= "\uf8ff"    # private use
+        or "\x80" <= ch <= "\x9f"        # C1 controls
+    )
+
+
+#: A legacy decoding where more than this share of the non-ASCII characters
+#: look like mojibake is rejected: the bytes are most likely not text at all.
+MAX_MOJIBAKE_SHARE = 0.1
+
+
+def decode_bytes(data: bytes, source: str) -> tuple[str, str]:
+    """Decode file contents, returning ``(text, encoding)``.
+
+    Tries UTF-8 (with or without BOM), UTF-16 when a BOM says so, then the
+    legacy Japanese encodings cp932 (Shift_JIS) and EUC-JP.  Raises
+    :class:`UndecodableError` (naming ``source``) when nothing fits.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        try:
+            return data[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError as exc:
+            raise UndecodableError(source, f"bad UTF-8 after a UTF-8 BOM at byte {exc.start + 3}") from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as exc:
+            raise UndecodableError(source, f"bad UTF-16 after a UTF-16 BOM at byte {exc.start}") from None
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+
+    candidates = []
+    for encoding in ("cp932", "euc_jp"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        score = _mojibake_score(text)
+        if score == 0:
+            return text, encoding
+        non_ascii = sum(1 for ch in text if ch >= "\x80")
+        if score <= MAX_MOJIBAKE_SHARE * non_ascii:
+            candidates.append((score, encoding, text))
+    if candidates:
+        # Both decoded with a few odd characters: the guess with fewer
+        # tell-tale characters is the likelier one.
+        _score, encoding, text = min(candidates)
+        return text, encoding
+    raise UndecodableError(source, "not decodable as UTF-8, UTF-16, Shift_JIS (cp932) or EUC-JP")
+
+
+def is_binary(data: bytes) -> bool:
+    # UTF-16 text is full of NULs, so a BOM rules out "binary".
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False
+    return b"\x00" in data[:BINARY_SNIFF_BYTES]
+
+
+def text_from_bytes(data: bytes, source: str, report: Report) -> Optional[str]:
+    """Decode ``data`` or report why not (empty, binary, undecodable)."""
+    if not data.strip():
+        report(ReadProblem(source, None, "empty file"))
+        return None
+    if is_binary(data):
+        report(ReadProblem(source, None, "binary file (NUL bytes), skipped"))
+        return None
+    try:
+        text, _encoding = decode_bytes(data, source)
+    except UndecodableError as exc:
+        report(ReadProblem(source, None, exc.reason))
+        return None
+    if not text.strip():
+        report(ReadProblem(source, None, "empty file"))
+        return None
+    return text
+
+
+def load_text(path: str, report: Report) -> Optional[str]:
+    """Read and decode a file; report and return None when that fails."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        report(ReadProblem(path, None, f"cannot read: {exc.strerror or exc}"))
+        return None
+    return text_from_bytes(data, path, report)
+
+
+def split_lines(text: str) -> list[str]:
+    """Split on CRLF, CR and LF only.
+
+    ``str.splitlines`` would also split on U+2028, U+0085, form feeds and
+    other separators that occur inside real article text (and inside JSON
+    strings), which would shift line numbers in problem reports.
+    """
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+# --------------------------------------------------------------------------
+# Article fields
+
+def clean_body(text: str) -> str:
+    """Normalise body whitespace while keeping the paragraph structure.
+
+    Trailing whitespace goes from every line, so lines of only spaces, NBSP or
+    ideographic spaces (U+3000) become blank (``str.isspace`` covers both).
+    Any run of two or more blank lines becomes one blank line (i.e. three or
+    more line breaks become two), and leading/trailing blank lines go.
+    Leading whitespace is kept: livedoor indents paragraphs with U+3000.
+    """
+    lines = [line.rstrip() for line in split_lines(text)]
+    out: list[str] = []
+    for line in lines:
+        if not line and (not out or not out[-1]):
+            continue  # drops leading blanks and repeated blanks
+        out.append(line)
+    while out and not out[-1]:
+        out.pop()
+    return "\n".join(out)
+
+
+_LIST_SEPARATORS = re.compile(r"[,、，;；]")
+
+
+def split_list(value: str) -> list[str]:
+    """Split a tag list written as ``a, b``, ``a、b`` or ``a b``."""
+    if _LIST_SEPARATORS.search(value):
+        parts = _LIST_SEPARATORS.split(value)
+    else:
+        parts = value.split()  # str.split() also splits on U+3000
+    return unique(part.strip() for part in parts)
+
+
+def unique(items: Iterable[str]) -> list[str]:
+    """Non-empty items, first occurrence kept, order preserved."""
+    seen: dict[str, None] = {}
+    for item in items:
+        if item and item not in seen:
+            seen[item] = None
+    return list(seen)
+
+
+_JAPANESE_DATE = re.compile(
+    r"(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日"
+    r"(?:\s*\([^)]*\))?"                                  # weekday: (日)
+    r"(?:\s*(?P<H>\d{1,2})\s*[:時]\s*(?P<M>\d{1,2})\s*分?"  # optional time
+    r"(?:\s*:\s*(?P<S>\d{1,2}))?)?"
+)
+
+
+def parse_date(text: str) -> Optional[datetime]:
+    """Parse an ISO 8601 or Japanese (2022年3月6日(日) 10:30) date.
+
+    Returns a timezone-aware datetime (JST when the text gives no zone), or
+    None when the text is not a valid date.
+    """
+    # NFKC folds full-width digits, colons and parentheses to ASCII.
+    text = unicodedata.normalize("NFKC", text).strip()
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        match = _JAPANESE_DATE.fullmatch(text)
+        if not match:
+            return None
+        try:
+            value = datetime(
+                int(match["y"]), int(match["m"]), int(match["d"]),
+                int(match["H"] or 0), int(match["M"] or 0), int(match["S"] or 0),
+            )
+        except ValueError:  # 2月30日, 25:00 ...
+            return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=JST)
+    return value
+
+
+def content_hash(article: dict) -> str:
+    """SHA-1 over the content fields only.
+
+    ``id`` and ``source`` are left out on purpose: moving a file or re-reading
+    an export must not make an unchanged article look changed.
+    """
+    date = article["date"]
+    payload = [
+        article["title"],
+        article["body"],
+        date.isoformat() if date is not None else None,
+        article["tags"],
+        article["category"],
+        article["url"],
+        article["author"],
+        article["related"],
+    ]
+    encoded = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha1(encoded.encode("utf-8")).hexdigest()
+
+
+def make_article(
+    *,
+    source: str,
+    title: str = "",
+    body: str = "",
+    url: Optional[str] = None,
+    date: Optional[datetime] = None,
+    tags: Iterable[str] = (),
+    category: Optional[str] = None,
+    author: Optional[str] = None,
+    related: Iterable[str] = (),
+    id: Optional[str] = None,
+) -> dict:
+    """Build an article dict with every key, normalised, and its hash."""
+    source = os.fspath(source)
+    url = (url or "").strip() or None
+    article = {
+        "id": id or url or source,
+        "url": url,
+        "title": (title or "").strip(),
+        "body": clean_body(body or ""),
+        "date": date,
+        "tags": unique(tag.strip() for tag in tags),
+        "category": (category or "").strip() or None,
+        "source": source,
+        "author": (author or "").strip() or None,
+        "related": unique(item.strip() for item in related),
+        "hash": "",
+    }
+    article["hash"] = content_hash(article)
+    return article
+
+
+# --------------------------------------------------------------------------
+# Folders
+
+def sorted_entries(path: str) -> list[os.DirEntry]:
+    """Visible entries of a folder sorted by name (hidden files are skipped)."""
+    with os.scandir(path) as entries:
+        return sorted((e for e in entries if not e.name.startswith(".")), key=lambda e: e.name)
+
+
+def walk_files(
+    path: str,
+    report: Report = ignore_problem,
+    claim_dir: Optional[Callable[[str], bool]] = None,
+) -> Iterator[str]:
+    """Yield the files below ``path`` depth-first in sorted order.
+
+    Paths are joined onto ``path`` as given (not resolved), so ``source``
+    fields look like what the user typed.  A folder for which ``claim_dir``
+    returns True is yielded itself instead of being descended into: that is
+    how a livedoor corpus inside a larger tree is read as one unit.
+    Symlinked folders are followed once; a link pointing back up the tree
+    would otherwise loop forever.
+    """
+    seen: set[str] = set()
+
+    def walk(folder: str) -> Iterator[str]:
+        real = os.path.realpath(folder)
+        if real in seen:
+            return
+        seen.add(real)
+        try:
+            entries = sorted_entries(folder)
+        except OSError as exc:
+            report(ReadProblem(folder, None, f"cannot list folder: {exc.strerror or exc}"))
+            return
+        for entry in entries:
+            child = os.path.join(folder, entry.name)
+            if entry.is_dir():
+                if claim_dir is not None and claim_dir(child):
+                    yield child
+                else:
+                    yield from walk(child)
+            elif entry.is_file():
+                yield child
+
+    yield from walk(os.fspath(path))
