@@ -1,0 +1,403 @@
+"""Japanese text analysis: one SudachiPy pass per text, every derived stream.
+
+``analyze(text)`` runs Sudachi once (split mode C) and returns an
+:class:`Analysis`: the morphemes with their normalized form, reading, part of
+speech, character offsets and their mode-A/B sub-units.  Everything the index
+needs is derived from that one object:
+
+* ``MorphTokenizer``   search terms: normalized forms of each C unit plus its
+                       B and A sub-units, so 都庁 and 東京 find 東京都庁;
+* ``NgramTokenizer``   character bigrams over katakana runs and words the
+                       dictionary does not know (ヨシタケシンスケ);
+* ``ReadingTokenizer`` katakana readings of proper nouns (しゅうきんぺい → 習近平);
+* ``index.entities``   people, places and organisations.
+
+Whoosh calls each field's analyzer separately on the same text; a small
+per-process cache keyed by the text makes the second and later fields reuse
+the first pass instead of tokenizing again.
+
+Positions count mode-A units: a C unit that splits into n A units occupies n
+positions, its A units sit on consecutive positions and the C term on the
+first.  A phrase written with any granularity therefore matches: 親善試合 (the
+query's one C unit, split to 親善+試合) matches inside 国際親善試合.  Particles,
+auxiliaries, punctuation and whitespace are not indexed but still advance the
+position, so phrases do not jump over them.
+
+The Sudachi objects live in module globals created lazily once per process:
+Whoosh pickles the schema with its analyzers, and Sudachi objects must not be
+part of that state.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import unicodedata
+from dataclasses import dataclass, field
+
+from whoosh.analysis import Token, Tokenizer
+
+ANALYZER_VERSION = 1
+
+# Sudachi refuses inputs above 49,149 bytes; a chunk of 4,000 characters is at
+# most 16,000 bytes in UTF-8, and splitting at line ends keeps words whole.
+_MAX_CHUNK_CHARS = 4000
+
+# Part-of-speech heads that carry no search meaning on their own.
+_UNINDEXED_POS = frozenset({"補助記号", "空白", "助詞", "助動詞"})
+
+_local = threading.local()
+
+
+def _tokenizer():
+    """The process's Sudachi tokenizer, created on first use.
+
+    One per thread: a SudachiPy tokenizer is not safe to share between threads
+    (the web server answers requests on several).
+    """
+    tok = getattr(_local, "tokenizer", None)
+    if tok is None:
+        from sudachipy import Dictionary
+
+        kwargs = {"dict": "core"}
+        user_dict = os.environ.get("SEARCH_USER_DICT")
+        if user_dict:
+            kwargs["user"] = user_dict
+        tok = Dictionary(**kwargs).tokenizer()
+        _local.tokenizer = tok
+    return tok
+
+
+def _split_modes():
+    from sudachipy import SplitMode
+
+    return SplitMode.A, SplitMode.B, SplitMode.C
+
+
+# ---------------------------------------------------------------------------
+# The one pass
+
+
+def fold(text: str) -> str:
+    """The form every index and query term takes: NFKC, then lower case."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def is_katakana(text: str) -> bool:
+    """True for a run of katakana (with ー and ・), after NFKC."""
+    if not text:
+        return False
+    for ch in text:
+        if not ("\u30a1" <= ch <= "\u30fa" or ch in "ーヽヾ・"):
+            return False
+    return True
+
+
+def is_kana(text: str) -> bool:
+    """True when every character is hiragana, katakana or the long-vowel mark."""
+    return bool(text) and all(
+        "\u3041" <= ch <= "\u3096" or "\u30a1" <= ch <= "\u30fa" or ch in "ーゝゞヽヾ"
+        for ch in text
+    )
+
+
+def hira_to_kata(text: str) -> str:
+    return "".join(chr(ord(c) + 0x60) if "\u3041" <= c <= "\u3096" else c for c in text)
+
+
+@dataclass(slots=True)
+class SubUnit:
+    term: str
+    start: int
+    end: int
+
+
+@dataclass(slots=True)
+class Morpheme:
+    """One split-mode C unit, with everything later stages ask of it."""
+
+    surface: str
+    normalized: str
+    reading: str
+    pos: tuple
+    start: int  # character offsets into the analysed text
+    end: int
+    oov: bool
+    term: str  # fold(normalized): the search term
+    a_units: list = field(default_factory=list)  # SubUnit, only when it splits
+    b_units: list = field(default_factory=list)
+
+    @property
+    def indexed(self) -> bool:
+        return self.pos[0] not in _UNINDEXED_POS
+
+    @property
+    def proper_noun(self) -> bool:
+        return self.pos[0] == "名詞" and self.pos[1] == "固有名詞"
+
+    @property
+    def numeral(self) -> bool:
+        return self.pos[1] == "数詞"
+
+    @property
+    def ngram_worthy(self) -> bool:
+        """Katakana words and unknown words get character bigrams too."""
+        if not self.indexed or self.numeral:
+            return False
+        return self.oov or is_katakana(fold(self.surface))
+
+
+@dataclass(slots=True)
+class Analysis:
+    text: str
+    morphemes: list
+
+    _entities: list | None = None
+
+    @property
+    def entities(self):
+        """Named entities of this text, extracted once from these morphemes."""
+        if self._entities is None:
+            from index.entities import extract_entities
+
+            self._entities = extract_entities(self)
+        return self._entities
+
+
+def _chunks(text: str):
+    """(offset, chunk) pieces short enough for Sudachi, cut at line ends."""
+    n = len(text)
+    start = 0
+    while start < n:
+        end = min(n, start + _MAX_CHUNK_CHARS)
+        if end < n:
+            cut = text.rfind("\n", start, end)
+            if cut > start:
+                end = cut + 1
+        yield start, text[start:end]
+        start = end
+
+
+def _sub_units(m, mode, offset):
+    subs = m.split(mode)
+    if len(subs) <= 1:
+        return []
+    return [SubUnit(fold(s.normalized_form()), s.begin() + offset, s.end() + offset) for s in subs]
+
+
+def _run_sudachi(text: str) -> list:
+    tok = _tokenizer()
+    mode_a, mode_b, mode_c = _split_modes()
+    out = []
+    for offset, chunk in _chunks(text):
+        for m in tok.tokenize(chunk, mode_c):
+            pos = m.part_of_speech()
+            surface = m.surface()
+            morph = Morpheme(
+                surface=surface,
+                normalized=m.normalized_form(),
+                reading=m.reading_form(),
+                pos=pos,
+                start=m.begin() + offset,
+                end=m.end() + offset,
+                oov=m.is_oov(),
+                term="",
+            )
+            morph.term = fold(morph.normalized)
+            # Only multi-character content words can split; asking the others
+            # costs a call per morpheme for nothing.
+            if len(surface) > 2 and pos[0] in ("名詞", "接頭辞", "形状詞"):
+                morph.a_units = _sub_units(m, mode_a, offset)
+                if morph.a_units:
+                    morph.b_units = _sub_units(m, mode_b, offset)
+            out.append(morph)
+    return out
+
+
+_CACHE_SIZE = 8
+
+
+def analyze(text: str) -> Analysis:
+    """Analyse ``text`` once; repeated calls with the same text reuse the pass."""
+    cache = getattr(_local, "cache", None)
+    if cache is None:
+        cache = _local.cache = {}
+    hit = cache.get(text)
+    if hit is not None:
+        return hit
+    result = Analysis(text, _run_sudachi(text) if text else [])
+    if len(cache) >= _CACHE_SIZE:
+        cache.pop(next(iter(cache)))
+    cache[text] = result
+    return result
+
+
+# ---------------------------------------------------------------------------
+# Streams derived from an Analysis
+
+
+def morph_terms(morphemes):
+    """(term, position, start, end) for the morphological search field."""
+    pos = 0
+    for m in morphemes:
+        if not m.indexed:
+            pos += 1
+            continue
+        yield m.term, pos, m.start, m.end
+        if m.a_units:
+            a_starts = {}
+            for i, a in enumerate(m.a_units):
+                a_starts.setdefault(a.start, pos + i)
+                if a.term != m.term:
+                    yield a.term, pos + i, a.start, a.end
+            seen = {a.term for a in m.a_units}
+            seen.add(m.term)
+            for b in m.b_units:
+                if b.term not in seen:
+                    yield b.term, a_starts.get(b.start, pos), b.start, b.end
+            pos += len(m.a_units)
+        else:
+            pos += 1
+
+
+def ngram_runs(morphemes):
+    """Maximal runs of adjacent katakana or unknown morphemes: (start, end)."""
+    run_start = run_end = None
+    for m in morphemes:
+        if m.ngram_worthy:
+            if run_start is not None and m.start == run_end:
+                run_end = m.end
+                continue
+            if run_start is not None:
+                yield run_start, run_end
+            run_start, run_end = m.start, m.end
+        elif run_start is not None:
+            yield run_start, run_end
+            run_start = None
+    if run_start is not None:
+        yield run_start, run_end
+
+
+def bigrams(text: str):
+    """Character bigrams of a folded run; a one-character run is its own gram."""
+    if len(text) < 2:
+        return [text] if text else []
+    return [text[i : i + 2] for i in range(len(text) - 1)]
+
+
+def ngram_terms(text: str, morphemes):
+    """(gram, position, start, end) for the n-gram field."""
+    pos = 0
+    for start, end in ngram_runs(morphemes):
+        run = fold(text[start:end])
+        # NFKC may change the length (ｶﾞ → ガ): offsets then span the run.
+        exact = len(run) == end - start
+        for i, gram in enumerate(bigrams(run)):
+            if exact:
+                yield gram, pos, start + i, start + i + len(gram)
+            else:
+                yield gram, pos, start, end
+            pos += 1
+        pos += 1  # no phrase across two runs
+
+
+def reading_terms(morphemes):
+    """(reading, position, start, end) of proper nouns not written in kana."""
+    pos = 0
+    for m in morphemes:
+        if m.proper_noun and m.reading and not is_kana(fold(m.surface)):
+            yield m.reading, pos, m.start, m.end
+        pos += 1
+
+
+# ---------------------------------------------------------------------------
+# Whoosh tokenizers over those streams
+
+
+class _StreamTokenizer(Tokenizer):
+    """Base: turns a derived stream of (text, pos, start, end) into Tokens."""
+
+    def stream(self, analysis):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __call__(
+        self,
+        value,
+        positions=False,
+        chars=False,
+        keeporiginal=False,
+        removestops=True,
+        start_pos=0,
+        start_char=0,
+        tokenize=True,
+        mode="",
+        **kwargs,
+    ):
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not value:
+            return
+        if not tokenize:
+            t.original = t.text = value
+            t.boost = 1.0
+            if positions:
+                t.pos = start_pos
+            if chars:
+                t.startchar, t.endchar = start_char, start_char + len(value)
+            yield t
+            return
+        for text, pos, start, end in self.stream(analyze(value)):
+            t.text = text
+            t.boost = 1.0
+            if keeporiginal:
+                t.original = text
+            t.stopped = False
+            if positions:
+                t.pos = start_pos + pos
+            if chars:
+                t.startchar = start_char + start
+                t.endchar = start_char + end
+            yield t
+
+
+class MorphTokenizer(_StreamTokenizer):
+    def stream(self, analysis):
+        return morph_terms(analysis.morphemes)
+
+
+class NgramTokenizer(_StreamTokenizer):
+    def stream(self, analysis):
+        return ngram_terms(analysis.text, analysis.morphemes)
+
+
+class ReadingTokenizer(_StreamTokenizer):
+    def stream(self, analysis):
+        return reading_terms(analysis.morphemes)
+
+
+def MorphAnalyzer():
+    """Normalized forms and sub-units; terms are already folded."""
+    return MorphTokenizer()
+
+
+def NgramAnalyzer():
+    return NgramTokenizer()
+
+
+def ReadingAnalyzer():
+    return ReadingTokenizer()
+
+
+__all__ = [
+    "ANALYZER_VERSION",
+    "Analysis",
+    "Morpheme",
+    "analyze",
+    "fold",
+    "bigrams",
+    "hira_to_kata",
+    "is_kana",
+    "is_katakana",
+    "MorphAnalyzer",
+    "NgramAnalyzer",
+    "ReadingAnalyzer",
+]

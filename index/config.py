@@ -1,0 +1,59 @@
+"""The one place for settings and their documented defaults.
+
+Every setting has a default here; the CLI options and environment variables
+named beside each override it.  Nothing else in the project hard-codes them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+# Where the index lives: --index DIR, else $SEARCH_INDEX, else this folder
+# under the current directory.
+DEFAULT_INDEX_DIR = ".search-index"
+INDEX_ENV_VAR = "SEARCH_INDEX"
+
+# Articles per commit.  A crash (kill -9, power loss) loses at most the batch
+# being written; a larger batch indexes a little faster.
+DEFAULT_BATCH_SIZE = 500
+
+# Worker processes for indexing.  Whoosh's writer is pure Python and
+# single-threaded, so a second process roughly halves the wall time on large
+# inputs; small batches are written in-process (starting workers costs more).
+DEFAULT_PROCS = min(2, os.cpu_count() or 1)
+MIN_DOCS_FOR_WORKERS = 200
+
+# Query-time weights of each field.  The morphological fields decide the
+# ranking; n-grams and readings are safety nets that only lift a document when
+# the words themselves did not match, so they weigh less: an article about
+# 京都 ranks above one that only has 東京都.
+FIELD_WEIGHTS = {
+    "title": 2.0,
+    "body": 1.0,
+    "title_ng": 0.6,
+    "body_ng": 0.3,
+    "title_rd": 0.5,
+    "body_rd": 0.25,
+}
+# Extra weight for a query chunk found as a phrase (ウクライナ侵攻 as written,
+# not ウクライナ … 侵攻 far apart).
+PHRASE_BOOST = 1.5
+# Recency: score × (1 + RECENCY_WEIGHT × 0.5 ** (age / RECENCY_HALF_LIFE_DAYS)),
+# age counted from the newest article in the index, so an archive of 2012 news
+# is treated the same way as today's.
+RECENCY_WEIGHT = 0.1
+RECENCY_HALF_LIFE_DAYS = 365.0
+
+# Limits that keep one request from tying up the engine.
+MAX_PER_PAGE = 100
+MAX_QUERY_CHARS = 1000
+SNIPPET_CHARS = 160
+FACET_SIZE = 10
+
+
+def index_dir(path: str | os.PathLike | None = None) -> Path:
+    """The index folder to use: the argument, $SEARCH_INDEX, or the default."""
+    if path:
+        return Path(path)
+    return Path(os.environ.get(INDEX_ENV_VAR) or DEFAULT_INDEX_DIR)
