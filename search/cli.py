@@ -1,0 +1,250 @@
+"""The ``search`` command line: each command a thin shell over the library
+function of the same name (index_paths, Searcher.search, get, similar,
+stats, analyze, delete).  Modules are imported inside the commands so that a
+cold ``search query`` loads only what it needs.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from functools import wraps
+from html import unescape
+
+import click
+
+index_option = click.option(
+    "--index",
+    "index_dir",
+    envvar="SEARCH_INDEX",
+    default=None,
+    metavar="DIR",
+    help="Index folder (default: $SEARCH_INDEX, else ./.search-index).",
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+
+
+def _print_json(obj):
+    click.echo(json.dumps(obj, ensure_ascii=False, default=str))
+
+
+def friendly_errors(fn):
+    """Known failures become one line on stderr and exit code 2, not a traceback."""
+
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        from index.storage import IndexLocked, IndexUnusable
+        from search.query import QuerySyntaxError
+        from search.searcher import ArticleNotFound, BadRequest
+
+        try:
+            return fn(*args, **kwargs)
+        except (IndexUnusable, IndexLocked, QuerySyntaxError, BadRequest, ArticleNotFound) as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+
+    return wrapper
+
+
+def _marked(html_text: str) -> str:
+    """Terminal form of a highlighted snippet: <mark> becomes bold red."""
+    text = html_text.replace("<mark>", "\x1b[1;31m").replace("</mark>", "\x1b[0m")
+    return unescape(text)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="japanese-news-search")
+def main():
+    """Japanese news search: index articles, then search them."""
+
+
+@main.command("index")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@index_option
+@click.option("--rebuild", is_flag=True, help="Start from an empty index.")
+@click.option("--format", "fmt", type=click.Choice(["plaintext", "livedoor", "jsonl"]), help="Force the input format.")
+@click.option("--procs", type=int, default=None, help="Worker processes (default: 2 on 2+ cores).")
+@click.option("--batch-size", type=int, default=None, help="Articles per commit (default 500).")
+@json_option
+@friendly_errors
+def index_cmd(paths, index_dir, rebuild, fmt, procs, batch_size, as_json):
+    """Add new, update changed and skip unchanged articles under PATHS."""
+    from index.writer import index_paths
+
+    def report(problem):
+        click.echo(f"problem: {problem}", err=True)
+
+    summary = index_paths(
+        paths,
+        index_dir,
+        rebuild=rebuild,
+        format=fmt,
+        procs=procs,
+        batch_size=batch_size,
+        on_problem=report,
+        progress=sys.stderr.isatty(),
+    )
+    if as_json:
+        _print_json(summary.to_dict())
+    else:
+        click.echo(summary.line())
+    sys.exit(1 if summary.failed else 0)
+
+
+@main.command("query")
+@click.argument("query", nargs=-1)
+@index_option
+@click.option("--limit", default=10, show_default=True, help="Hits per page.")
+@click.option("--page", default=1, show_default=True)
+@click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True)
+@click.option("--since", help="Only articles from this date on (2012, 2012-09, 2012-09-04).")
+@click.option("--until", help="Only articles up to this date (inclusive).")
+@click.option("--tag", multiple=True, help="Only articles with this tag (repeatable).")
+@click.option("--category", multiple=True, help="Only articles in this category (repeatable).")
+@click.option("--person", multiple=True)
+@click.option("--place", multiple=True)
+@click.option("--org", multiple=True)
+@click.option("--no-recency", is_flag=True, help="Rank by relevance alone.")
+@json_option
+@friendly_errors
+def query_cmd(query, index_dir, limit, page, sort, since, until, tag, category, person, place, org, no_recency, as_json):
+    """Search the index. QUERY uses the syntax in the README."""
+    from search.searcher import Searcher
+
+    text = " ".join(query)
+    filters = {
+        "date_from": since,
+        "date_to": until,
+        "tags": list(tag),
+        "category": list(category),
+        "person": list(person),
+        "place": list(place),
+        "org": list(org),
+    }
+    with Searcher(index_dir) as searcher:
+        result = searcher.search(
+            text, filters=filters, sort=sort, page=page, per_page=limit, facets=False, recency=not no_recency
+        )
+    if as_json:
+        for hit in result.hits:
+            _print_json(hit)
+        return
+    if not result.hits:
+        click.echo(f"「{text}」に一致する記事はありません ({result.took_ms:.0f} ms)")
+        return
+    first = (result.page - 1) * result.per_page + 1
+    click.echo(f"{result.total} 件中 {first}–{first + len(result.hits) - 1} 件 ({result.took_ms:.0f} ms)\n")
+    for rank, hit in enumerate(result.hits, start=first):
+        meta = " · ".join(x for x in (hit["date_ja"], hit["category"] or "", " ".join(hit["tags"])) if x)
+        click.echo(f"{rank:>3}. {_marked(hit['title_html'])}")
+        click.echo(f"     {meta}  [{hit['id']}]")
+        click.echo(f"     {_marked(hit['snippet'])}\n")
+
+
+@main.command("show")
+@click.argument("article_id")
+@index_option
+@json_option
+@friendly_errors
+def show_cmd(article_id, index_dir, as_json):
+    """Print one article."""
+    from search.searcher import Searcher
+
+    with Searcher(index_dir) as searcher:
+        article = searcher.get(article_id)
+    if as_json:
+        _print_json(article)
+        return
+    from search.dates import format_japanese
+
+    click.echo(article["title"])
+    click.echo(" · ".join(x for x in (format_japanese(article["date"]), article["category"] or "", article["url"] or "") if x))
+    for kind in ("person", "place", "org"):
+        if article[kind]:
+            click.echo(f"{kind}: {', '.join(article[kind])}")
+    click.echo("")
+    click.echo(article["body"])
+
+
+@main.command("similar")
+@click.argument("article_id")
+@index_option
+@click.option("--limit", default=10, show_default=True)
+@json_option
+@friendly_errors
+def similar_cmd(article_id, index_dir, limit, as_json):
+    """Articles related to ARTICLE_ID."""
+    from search.searcher import Searcher
+
+    with Searcher(index_dir) as searcher:
+        hits = searcher.similar(article_id, limit=limit)
+    for hit in hits:
+        if as_json:
+            _print_json(hit)
+        else:
+            click.echo(f"{hit['score']:8.2f}  {hit['date_ja']:<12} {hit['title']}  [{hit['id']}]")
+
+
+@main.command("analyze")
+@click.argument("text")
+@json_option
+def analyze_cmd(text, as_json):
+    """Tokens and entities of TEXT; with '-', one text per stdin line, one JSON object per line."""
+    from search.analyzer import analyze
+
+    if text == "-":
+        for line in sys.stdin:
+            _print_json(analyze(line.rstrip("\r\n")))
+        return
+    result = analyze(text)
+    if as_json:
+        _print_json(result)
+        return
+    for t in result["tokens"]:
+        mark = " " if t["indexed"] else "-"
+        click.echo(f"{mark} {t['surface']}\t{t['normalized']}\t{t['reading']}\t{'-'.join(t['pos'])}\t{t['start']}-{t['end']}")
+    for e in result["entities"]:
+        click.echo(f"entity {e['type']}: {e['text']} ({e['start']}-{e['end']})")
+
+
+@main.command("stats")
+@index_option
+@json_option
+@friendly_errors
+def stats_cmd(index_dir, as_json):
+    """What the index holds."""
+    from search.searcher import Searcher
+
+    with Searcher(index_dir) as searcher:
+        stats = searcher.stats()
+    if as_json:
+        _print_json(stats)
+        return
+    click.echo(f"index      {stats['index']}")
+    click.echo(f"documents  {stats['documents']}")
+    click.echo(f"terms      {stats['terms']}")
+    click.echo(f"size       {stats['size_bytes'] / 1e6:.1f} MB in {stats['segments']} segment(s)")
+    click.echo(f"dates      {stats['date_from']} – {stats['date_to']}")
+    click.echo(f"versions   {', '.join(f'{k}={v}' for k, v in stats['versions'].items())}")
+    for key in ("categories", "tags", "person", "place", "org"):
+        values = ", ".join(f"{f['value']} ({f['count']})" for f in stats[key])
+        click.echo(f"{key:<10} {values}")
+
+
+@main.command("delete")
+@click.argument("ids", nargs=-1, required=True)
+@index_option
+@friendly_errors
+def delete_cmd(ids, index_dir):
+    """Delete articles by id."""
+    from index.writer import delete
+
+    deleted = delete(ids, index_dir)
+    click.echo(f"deleted {deleted}")
+    if deleted < len(ids):
+        click.echo(f"error: {len(ids) - deleted} of the ids were not in the index", err=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,135 @@
+"""Snippets and highlights from the character offsets stored in the postings.
+
+The index keeps each term's character offsets (``chars=True``), so the spans
+to mark in a hit are read from the postings of the query's terms, never by
+analysing the article again.  A :class:`Fragment` is the chosen piece of text
+with its marked spans; it renders as escaped HTML with ``<mark>`` (the web
+page and the JSON API) or with terminal colours (the CLI).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from html import escape
+
+from whoosh.reading import TermNotFound
+
+
+@dataclass
+class Fragment:
+    text: str
+    spans: list = field(default_factory=list)  # sorted, non-overlapping (start, end)
+    prefix: str = ""  # "…" when the fragment starts inside the text
+    suffix: str = ""
+
+    def render(self, open_mark: str, close_mark: str, esc=escape) -> str:
+        out, last = [self.prefix], 0
+        for start, end in self.spans:
+            out.append(esc(self.text[last:start]))
+            out.append(open_mark + esc(self.text[start:end]) + close_mark)
+            last = end
+        out.append(esc(self.text[last:]))
+        out.append(self.suffix)
+        return "".join(out)
+
+    def html(self) -> str:
+        """Every character escaped; only the engine's own <mark> tags are markup."""
+        return self.render("<mark>", "</mark>")
+
+    def ansi(self) -> str:
+        return self.render("\x1b[1;31m", "\x1b[0m", esc=lambda s: s)
+
+
+def merge_spans(spans):
+    merged = []
+    for start, end in sorted(spans):
+        if merged and start < merged[-1][1]:  # overlapping, not merely touching
+            if end > merged[-1][1]:
+                merged[-1][1] = end
+        else:
+            merged.append([start, end])
+    return [tuple(s) for s in merged]
+
+
+def spans_for_docs(searcher, terms, fields, docnums) -> dict:
+    """{(docnum, field): [(start, end), ...]} for the query terms in ``fields``.
+
+    One matcher per term walks the (sorted) hit docnums, so the cost grows with
+    the number of terms, not terms × hits.
+    """
+    out = {}
+    wanted = sorted(set(docnums))
+    for fieldname, text in terms:
+        source = fieldname.split("_")[0]
+        if source not in fields:
+            continue
+        try:
+            matcher = searcher.postings(fieldname, text)
+        except TermNotFound:
+            continue
+        if not matcher.supports("characters"):
+            continue
+        for docnum in wanted:
+            if not matcher.is_active():
+                break
+            if matcher.id() < docnum:
+                matcher.skip_to(docnum)
+                if not matcher.is_active():
+                    break
+            if matcher.id() == docnum:
+                spans = out.setdefault((docnum, source), [])
+                spans.extend((s, e) for _, s, e in matcher.value_as("characters"))
+    return out
+
+
+def whole(text: str, spans) -> Fragment:
+    """All of a short text (a title) with its matches marked."""
+    return Fragment(text, merge_spans(spans))
+
+
+def best_fragment(text: str, spans, size: int) -> Fragment:
+    """The window of ``size`` characters holding the most matches."""
+    spans = merge_spans(spans)
+    if not spans:
+        cut = text[:size]
+        return Fragment(_flat(cut), [], "", "…" if len(text) > size else "")
+    best_start, best_score = 0, -1.0
+    for i, (first, _) in enumerate(spans):
+        window_start = _context_start(text, first, size // 4)
+        window_end = window_start + size
+        inside = [(s, e) for s, e in spans[i:] if e <= window_end]
+        distinct = len({text[s:e] for s, e in inside})
+        # Matches side by side (a phrase) count extra: ウクライナ侵攻 as written
+        # beats ウクライナ … 侵攻 far apart.
+        adjacent = sum(1 for (_, e1), (s2, _) in zip(inside, inside[1:]) if s2 - e1 <= 1)
+        score = distinct + 0.5 * adjacent + 0.1 * len(inside)
+        if score > best_score:
+            best_start, best_score = window_start, score
+    start = best_start
+    end = min(len(text), start + size)
+    if end - start < size:
+        start = max(0, end - size)
+    inside = [(max(s, start) - start, min(e, end) - start) for s, e in spans if e > start and s < end]
+    return Fragment(
+        _flat(text[start:end]), inside, "…" if start > 0 else "", "…" if end < len(text) else ""
+    )
+
+
+_SENTENCE_BREAKS = "。！？!?\n　 、，,"
+
+
+def _context_start(text: str, first_match: int, context: int) -> int:
+    """Where a fragment before ``first_match`` starts: after the nearest
+    sentence or clause break within ``context`` characters, so a fragment does
+    not open in the middle of a word."""
+    lo = max(0, first_match - context)
+    for i in range(first_match - 1, lo - 1, -1):
+        if text[i] in _SENTENCE_BREAKS:
+            return i + 1
+    return lo if lo == 0 else first_match
+
+
+def _flat(text: str) -> str:
+    # Line breaks inside a snippet read as spaces; the length stays the same so
+    # the span offsets stay right.
+    return text.replace("\r", " ").replace("\n", " ")

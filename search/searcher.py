@@ -1,0 +1,362 @@
+"""The one searcher the CLI, the web page and embedding programs call.
+
+``Searcher(index_dir)`` opens an index; ``search()`` parses, ranks (BM25F with
+a mild recency boost), filters, counts facets and cuts highlighted snippets;
+``similar()``, ``get()`` and ``stats()`` serve the article page and the
+``search show/similar/stats`` commands.  Each call first picks up new commits,
+so a long-running server sees what a concurrent ``search index`` wrote.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+from whoosh import collectors
+from whoosh import query as wq
+from whoosh.scoring import BM25F
+
+from index import config
+from index.schema import FACET_FIELDS, from_stored
+from index.storage import open_index, read_meta
+from search.dates import format_japanese
+from search.highlight import best_fragment, spans_for_docs, whole
+from search.query import QuerySyntaxError, build_filter, compile_query, parse, positive_terms
+
+SORTS = ("relevance", "date")
+
+
+class ArticleNotFound(KeyError):
+    def __str__(self):
+        return f"no article with id {self.args[0]!r}"
+
+
+class BadRequest(ValueError):
+    """A parameter out of range; the message names it."""
+
+
+class _RecencyBM25F(BM25F):
+    """BM25F × (1 + w · 0.5^(age / half-life)), age from the newest article."""
+
+    use_final = True
+
+    def __init__(self, factors, **kwargs):
+        super().__init__(**kwargs)
+        self.factors = factors
+
+    def final(self, searcher, docnum, score):
+        return score * self.factors[docnum]
+
+
+class _Generation:
+    """Per-commit data shared by all threads: facet values and recency factors.
+
+    Built from the postings of the keyword fields (not from stored fields,
+    which would unpickle every article's body) once per index generation.
+    """
+
+    def __init__(self, reader):
+        self.reader = reader
+        self._values = None
+        n = reader.doc_count_all()
+        dates = [None] * n
+        newest = None
+        # Segment by segment: a segment whose articles have no date has no
+        # date column, and Whoosh's multi-segment column reader then misplaces
+        # the others' values.
+        for leaf, offset in reader.leaf_readers():
+            if not leaf.has_column("date"):
+                continue
+            column = leaf.column_reader("date", translate=False)
+            for docnum in range(leaf.doc_count_all()):
+                v = column[docnum]
+                if v:
+                    dates[offset + docnum] = v
+                    newest = v if newest is None or v > newest else newest
+        self.dates = dates
+        half_life_us = config.RECENCY_HALF_LIFE_DAYS * 86400e6
+        self.factors = [
+            1.0 + config.RECENCY_WEIGHT * (math.pow(0.5, (newest - d) / half_life_us) if d else 0.0)
+            for d in dates
+        ] if newest else [1.0] * n
+
+    @property
+    def values(self):
+        """Facet field -> per-docnum tuple of values; built on first use, so a
+        one-shot CLI query that shows no facets never pays for it."""
+        if self._values is None:
+            reader = self.reader
+            n = reader.doc_count_all()
+            values = {}
+            for fieldname in FACET_FIELDS:
+                per_doc = [()] * n
+                if fieldname in reader.indexed_field_names():
+                    for term in reader.lexicon(fieldname):
+                        value = term.decode("utf-8")
+                        for docnum in reader.postings(fieldname, term).all_ids():
+                            per_doc[docnum] = per_doc[docnum] + (value,)
+                values[fieldname] = per_doc
+            self._values = values
+        return self._values
+
+    def facet_counts(self, docnums, size):
+        counts = {}
+        values = self.values
+        for fieldname in FACET_FIELDS:
+            per_doc = values[fieldname]
+            c = Counter()
+            for d in docnums:
+                c.update(per_doc[d])
+            if fieldname == "month":
+                counts[fieldname] = [{"value": v, "count": n} for v, n in sorted(c.items())]
+            else:
+                counts[fieldname] = [{"value": v, "count": n} for v, n in c.most_common(size)]
+        return counts
+
+
+@dataclass
+class SearchResult:
+    query: str
+    total: int
+    page: int
+    per_page: int
+    hits: list
+    facets: dict = field(default_factory=dict)
+    took_ms: float = 0.0
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    def to_dict(self) -> dict:
+        return {
+            "query": self.query,
+            "total": self.total,
+            "page": self.page,
+            "per_page": self.per_page,
+            "pages": self.pages,
+            "took_ms": round(self.took_ms, 2),
+            "hits": self.hits,
+            "facets": self.facets,
+        }
+
+
+class Searcher:
+    """Search one index.  Safe to share between threads."""
+
+    def __init__(self, index=None):
+        self.index_dir = config.index_dir(index)
+        self._ix = open_index(self.index_dir)
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._generations = {}
+
+    # -- plumbing ---------------------------------------------------------
+
+    def _whoosh(self):
+        """This thread's Whoosh searcher, refreshed to the latest commit."""
+        s = getattr(self._local, "searcher", None)
+        if s is None:
+            s = self._local.searcher = self._ix.searcher()
+        elif not s.up_to_date():
+            s = self._local.searcher = s.refresh()
+        return s
+
+    def _generation(self, s) -> _Generation:
+        key = s.reader().generation()
+        gen = self._generations.get(key)
+        if gen is None:
+            with self._lock:
+                gen = self._generations.get(key)
+                if gen is None:
+                    gen = _Generation(s.reader())
+                    self._generations = {key: gen}  # drop older generations
+        return gen
+
+    def close(self):
+        s = getattr(self._local, "searcher", None)
+        if s is not None:
+            s.close()
+            self._local.searcher = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- search -----------------------------------------------------------
+
+    def search(
+        self,
+        query: str = "",
+        filters: dict | None = None,
+        sort: str = "relevance",
+        page: int = 1,
+        per_page: int = 10,
+        facets: bool = True,
+        recency: bool = True,
+        snippets: bool = True,
+    ) -> SearchResult:
+        """Ranked, filtered, faceted and highlighted results for ``query``.
+
+        ``filters`` may hold date_from, date_to (2012, 2012-09, 2012-09-04 or
+        a date), tags, category, person, place, org (a value or a list).
+        Raises QuerySyntaxError or BadRequest with a message for bad input.
+        """
+        started = time.perf_counter()
+        page, per_page = _check_paging(page, per_page)
+        if sort not in SORTS:
+            raise BadRequest(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
+        q = compile_query(parse(query or ""))
+        fq = build_filter(filters)
+        matched = q if fq is None else wq.And([q, fq])
+
+        s = self._whoosh()
+        gen = self._generation(s)
+        s.weighting = _RecencyBM25F(gen.factors) if recency and sort == "relevance" else BM25F()
+        limit = page * per_page
+        if sort == "date":
+            collector = collectors.SortingCollector("date", limit=limit, reverse=True)
+        else:
+            # No block-quality skipping and no matcher replacement: both prune
+            # on raw scores, which drops documents once the recency factor is
+            # applied, and Whoosh's replace() loses matches in multi-field ORs.
+            collector = collectors.TopCollector(limit=limit, usequality=False, replace=0)
+        s.search_with_collector(matched, collector)
+        results = collector.results()
+        docnums = None
+        if facets:
+            docnums = list(s.docs_for_query(matched))
+            total = len(docnums)
+        else:
+            total = len(results)
+        page_hits = [(results.docnum(i), results.score(i)) for i in range((page - 1) * per_page, min(limit, results.scored_length()))]
+        hits = self._render_hits(s, page_hits, positive_terms(q), snippets)
+        facet_counts = gen.facet_counts(docnums, config.FACET_SIZE) if facets else {}
+        took = (time.perf_counter() - started) * 1000
+        return SearchResult(query or "", total, page, per_page, hits, facet_counts, took)
+
+    def _render_hits(self, s, page_hits, terms, snippets=True):
+        docnums = [d for d, _ in page_hits]
+        spans = spans_for_docs(s, terms, ("title", "body"), docnums) if snippets else {}
+        hits = []
+        for docnum, score in page_hits:
+            stored = s.stored_fields(docnum)
+            article = from_stored(stored)
+            hit = _hit_dict(article, score)
+            title = whole(article["title"], spans.get((docnum, "title"), []))
+            hit["title_html"] = title.html()
+            if snippets:
+                frag = best_fragment(article["body"], spans.get((docnum, "body"), []), config.SNIPPET_CHARS)
+                hit["snippet"] = frag.html()
+            hits.append(hit)
+        return hits
+
+    # -- articles ---------------------------------------------------------
+
+    def _docnum(self, s, article_id):
+        docnum = s.document_number(id=article_id)
+        if docnum is None:
+            raise ArticleNotFound(article_id)
+        return docnum
+
+    def get(self, article_id: str, query: str | None = None) -> dict:
+        """The stored article; with ``query``, its title and body marked."""
+        s = self._whoosh()
+        docnum = self._docnum(s, article_id)
+        article = from_stored(s.stored_fields(docnum))
+        article["entities"] = [
+            {"text": t, "type": ty, "field": f, "start": a, "end": b}
+            for t, ty, f, a, b in s.stored_fields(docnum).get("entities") or []
+        ]
+        if query:
+            terms = positive_terms(compile_query(parse(query)))
+            spans = spans_for_docs(s, terms, ("title", "body"), [docnum])
+            article["title_html"] = whole(article["title"], spans.get((docnum, "title"), [])).html()
+            article["body_html"] = whole(article["body"], spans.get((docnum, "body"), [])).html()
+        return article
+
+    def similar(self, article_id: str, limit: int = 10) -> list:
+        """Articles like this one (more like this on its key terms)."""
+        _, limit = _check_paging(1, limit)
+        s = self._whoosh()
+        docnum = self._docnum(s, article_id)
+        stored = s.stored_fields(docnum)
+        text = (stored.get("title") or "") + "\n" + (stored.get("body") or "")
+        key_terms = [
+            (t, w) for t, w in s.key_terms_from_text("body", text, numterms=30, normalize=True)
+            if len(t) > 1 and not t.isdigit()
+        ][:15]
+        if not key_terms:
+            return []
+        q = wq.Or([wq.Term("body", t, boost=w) for t, w in key_terms]
+                  + [wq.Term("title", t, boost=w) for t, w in key_terms])
+        s.weighting = BM25F()
+        results = s.search(q, limit=limit, mask={docnum})
+        page_hits = [(hit.docnum, hit.score) for hit in results]
+        return self._render_hits(s, page_hits, set(), snippets=True)
+
+    # -- whole index ------------------------------------------------------
+
+    def stats(self, top: int = 10) -> dict:
+        s = self._whoosh()
+        reader = s.reader()
+        gen = self._generation(s)
+        live = list(reader.all_doc_ids())
+        facets = gen.facet_counts(live, top)
+        dates = [gen.dates[d] for d in live if gen.dates[d]]
+        from whoosh.util.times import long_to_datetime
+
+        size = sum(p.stat().st_size for p in self.index_dir.iterdir() if p.is_file())
+        meta = read_meta(self.index_dir)
+        return {
+            "index": str(self.index_dir),
+            "documents": reader.doc_count(),
+            "terms": sum(1 for _ in reader.lexicon("body")) + sum(1 for _ in reader.lexicon("title")),
+            "segments": len(reader.leaf_readers()) if hasattr(reader, "leaf_readers") else 1,
+            "size_bytes": size,
+            "date_from": long_to_datetime(min(dates)).isoformat() + "Z" if dates else None,
+            "date_to": long_to_datetime(max(dates)).isoformat() + "Z" if dates else None,
+            "categories": facets["category"],
+            "tags": facets["tags"],
+            "person": facets["person"],
+            "place": facets["place"],
+            "org": facets["org"],
+            "versions": {k: v for k, v in meta.items() if k.endswith("version")},
+        }
+
+
+def _check_paging(page, per_page):
+    try:
+        page, per_page = int(page), int(per_page)
+    except (TypeError, ValueError):
+        raise BadRequest("page and per_page must be whole numbers") from None
+    if page < 1:
+        raise BadRequest(f"page must be 1 or more, not {page}")
+    if not 1 <= per_page <= config.MAX_PER_PAGE:
+        raise BadRequest(f"per_page must be between 1 and {config.MAX_PER_PAGE}, not {per_page}")
+    return page, per_page
+
+
+def _hit_dict(article, score):
+    date = article["date"]
+    return {
+        "id": article["id"],
+        "url": article["url"],
+        "title": article["title"],
+        "date": date.isoformat() if date else None,
+        "date_ja": format_japanese(date),
+        "category": article["category"],
+        "tags": article["tags"],
+        "person": article["person"],
+        "place": article["place"],
+        "org": article["org"],
+        "score": round(float(score), 4) if score is not None else None,
+    }
+
+
+__all__ = ["Searcher", "SearchResult", "ArticleNotFound", "BadRequest", "QuerySyntaxError"]
