@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 
 from whoosh.analysis import Token, Tokenizer
 
-ANALYZER_VERSION = 1
+ANALYZER_VERSION = 2
 
 # Sudachi refuses inputs above 49,149 bytes; a chunk of 4,000 characters is at
 # most 16,000 bytes in UTF-8, and splitting at line ends keeps words whole.
@@ -164,6 +164,41 @@ class Analysis:
         return self._entities
 
 
+@dataclass(slots=True)
+class Part:
+    offset: int  # where this part starts in the combined text
+    analysis: Analysis
+    boost: float  # weight of each of its terms (title words count more)
+
+
+@dataclass(slots=True)
+class Composite:
+    """Several texts indexed as one field: title and body in ``text``."""
+
+    text: str
+    parts: list
+
+
+# Parts of a combined text are separated by this, and their positions by a gap,
+# so neither a phrase nor a snippet runs from the title into the body.
+PART_SEPARATOR = "\n"
+_PART_POSITION_GAP = 2
+
+
+def combine(parts) -> str:
+    """Analyse ``[(text, boost), ...]`` (each text once, through the cache)
+    and register their combination, so a field given the returned string
+    indexes every part with its own boost and offsets, without a second pass."""
+    combined, pieces, offset = [], [], 0
+    for text, boost in parts:
+        pieces.append(Part(offset, analyze(text), boost))
+        combined.append(text)
+        offset += len(text) + len(PART_SEPARATOR)
+    text = PART_SEPARATOR.join(combined)
+    _remember(text, Composite(text, pieces))
+    return text
+
+
 def _chunks(text: str):
     """(offset, chunk) pieces short enough for Sudachi, cut at line ends."""
     n = len(text)
@@ -217,19 +252,37 @@ def _run_sudachi(text: str) -> list:
 _CACHE_SIZE = 8
 
 
-def analyze(text: str) -> Analysis:
-    """Analyse ``text`` once; repeated calls with the same text reuse the pass."""
+def _cache() -> dict:
     cache = getattr(_local, "cache", None)
     if cache is None:
         cache = _local.cache = {}
-    hit = cache.get(text)
-    if hit is not None:
-        return hit
-    result = Analysis(text, _run_sudachi(text) if text else [])
+    return cache
+
+
+def _remember(text, result):
+    cache = _cache()
     if len(cache) >= _CACHE_SIZE:
         cache.pop(next(iter(cache)))
     cache[text] = result
+
+
+def analyze(text: str) -> Analysis:
+    """Analyse ``text`` once; repeated calls with the same text reuse the pass."""
+    hit = _cache().get(text)
+    if isinstance(hit, Analysis):
+        return hit
+    result = Analysis(text, _run_sudachi(text) if text else [])
+    _remember(text, result)
     return result
+
+
+def _parts_of(text: str) -> list:
+    """The parts a field value stands for: a registered combination, or the
+    text alone with weight 1."""
+    hit = _cache().get(text)
+    if isinstance(hit, Composite):
+        return hit.parts
+    return [Part(0, analyze(text), 1.0)]
 
 
 # ---------------------------------------------------------------------------
@@ -261,21 +314,27 @@ def morph_terms(morphemes):
 
 
 def ngram_runs(morphemes):
-    """Maximal runs of adjacent katakana or unknown morphemes: (start, end)."""
-    run_start = run_end = None
+    """Runs of adjacent katakana or unknown morphemes that need bigrams: (start, end).
+
+    A run gets bigrams when it holds a word the dictionary does not know
+    (ヨシタケシンスケ) or joins several words into one coinage
+    (ガンダム + エース).  A single known katakana word (スマートフォン) does
+    not: its own term already finds it, and its bigrams would only make the
+    n-gram postings long and every katakana query slow.
+    """
+    run = []
+
+    def flush():
+        if run and (len(run) > 1 or run[0].oov):
+            yield run[0].start, run[-1].end
+
     for m in morphemes:
-        if m.ngram_worthy:
-            if run_start is not None and m.start == run_end:
-                run_end = m.end
-                continue
-            if run_start is not None:
-                yield run_start, run_end
-            run_start, run_end = m.start, m.end
-        elif run_start is not None:
-            yield run_start, run_end
-            run_start = None
-    if run_start is not None:
-        yield run_start, run_end
+        if m.ngram_worthy and (not run or m.start == run[-1].end):
+            run.append(m)
+            continue
+        yield from flush()
+        run = [m] if m.ngram_worthy else []
+    yield from flush()
 
 
 def bigrams(text: str):
@@ -345,18 +404,24 @@ class _StreamTokenizer(Tokenizer):
                 t.startchar, t.endchar = start_char, start_char + len(value)
             yield t
             return
-        for text, pos, start, end in self.stream(analyze(value)):
-            t.text = text
-            t.boost = 1.0
-            if keeporiginal:
-                t.original = text
-            t.stopped = False
-            if positions:
-                t.pos = start_pos + pos
-            if chars:
-                t.startchar = start_char + start
-                t.endchar = start_char + end
-            yield t
+        pos_base = start_pos
+        for part in _parts_of(value):
+            last = -1
+            offset = start_char + part.offset
+            t.boost = part.boost
+            for text, pos, start, end in self.stream(part.analysis):
+                t.text = text
+                if keeporiginal:
+                    t.original = text
+                t.stopped = False
+                if positions:
+                    t.pos = pos_base + pos
+                    last = pos
+                if chars:
+                    t.startchar = offset + start
+                    t.endchar = offset + end
+                yield t
+            pos_base += last + 1 + _PART_POSITION_GAP
 
 
 class MorphTokenizer(_StreamTokenizer):
@@ -392,6 +457,7 @@ __all__ = [
     "Analysis",
     "Morpheme",
     "analyze",
+    "combine",
     "fold",
     "bigrams",
     "hira_to_kata",

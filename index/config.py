@@ -24,18 +24,21 @@ DEFAULT_BATCH_SIZE = 500
 DEFAULT_PROCS = min(2, os.cpu_count() or 1)
 MIN_DOCS_FOR_WORKERS = 200
 
-# Query-time weights of each field.  The morphological fields decide the
-# ranking; n-grams and readings are safety nets that only lift a document when
-# the words themselves did not match, so they weigh less: an article about
-# 京都 ranks above one that only has 東京都.
+# Query-time weights of each field.  `text` (title and body, title words
+# weighted by schema.TITLE_BOOST at indexing) decides the ranking; n-grams and
+# readings are safety nets that only lift a document when the words
+# themselves did not match, so they weigh less: an article about 京都 ranks
+# above one that only has 東京都.  `title` serves title: queries.
 FIELD_WEIGHTS = {
-    "title": 2.0,
-    "body": 1.0,
-    "title_ng": 0.6,
-    "body_ng": 0.3,
-    "title_rd": 0.5,
-    "body_rd": 0.25,
+    "text": 1.0,
+    "text_ng": 0.3,
+    "text_rd": 0.3,
+    "title": 1.0,
 }
+# A katakana or unknown query word found as a word in at least this many
+# articles is not also looked for by its character bigrams (inside longer
+# unknown words): the bigram phrase is the costliest clause of a query.
+NGRAM_FALLBACK_MAX_DF = 20
 # Extra weight for a query chunk found as a phrase (ウクライナ侵攻 as written,
 # not ウクライナ … 侵攻 far apart).
 PHRASE_BOOST = 1.5

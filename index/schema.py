@@ -1,27 +1,35 @@
 """The index schema, and the mapping between articles and index documents.
 
-Each text field comes in three flavours derived from one Sudachi pass:
-``title``/``body`` hold morphological terms, ``*_ng`` character bigrams of
-katakana and unknown words, ``*_rd`` readings of proper nouns.  All store
-character offsets, so snippets are cut from postings without re-analysing.
+Title and body are searched as one field, ``text`` (the title first, its
+terms weighted ``TITLE_BOOST`` times), which is BM25F proper: the title's
+weight enters the term frequency before saturation, and every query unit
+costs one matcher instead of one per field.  ``text`` comes in three
+flavours derived from one Sudachi pass: morphological terms, ``text_ng``
+character bigrams of unknown words and katakana coinages, ``text_rd``
+readings of proper nouns.  All store character offsets, so snippets are cut
+from postings without re-analysing.  ``title`` alone serves ``title:``
+queries.
 
-Keyword fields (tags, category, people, places, organisations) are indexed in
-folded form (NFKC, lower case) so ＮＡＴＯ and nato meet, and stored as written.
+Keyword fields (tags, category, source, people, places, organisations) are
+indexed in NFKC form so ＮＡＴＯ and NATO meet, and stored as written.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
-from index.analysis import ANALYZER_VERSION, MorphAnalyzer, NgramAnalyzer, ReadingAnalyzer, analyze, fold
+from index.analysis import ANALYZER_VERSION, MorphAnalyzer, NgramAnalyzer, ReadingAnalyzer, analyze, combine
 from index.entities import ENTITY_TYPES, EXTRACTOR_VERSION
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
-TEXT_SOURCES = ("title", "body")
-TEXT_FIELDS = ("title", "body", "title_ng", "body_ng", "title_rd", "body_rd")
+# Weight of a title word relative to a body word.  Applied when indexing:
+# changing it needs `search index --rebuild`.
+TITLE_BOOST = 3.0
+
 KEYWORD_FIELDS = ("tags", "category", "source", "person", "place", "org")
 FACET_FIELDS = ("category", "tags", "person", "place", "org", "month")
 
@@ -29,17 +37,16 @@ JST = dt.timezone(dt.timedelta(hours=9))
 
 
 def build_schema() -> Schema:
-    morph, ngram, reading = MorphAnalyzer(), NgramAnalyzer(), ReadingAnalyzer()
+    morph = MorphAnalyzer()
     return Schema(
         id=ID(unique=True, stored=True, sortable=True),
         hash=ID(stored=True, sortable=True),
         url=STORED(),
-        title=TEXT(analyzer=morph, phrase=True, chars=True, stored=True),
-        body=TEXT(analyzer=morph, phrase=True, chars=True, stored=True),
-        title_ng=TEXT(analyzer=ngram, phrase=True, chars=True),
-        body_ng=TEXT(analyzer=ngram, phrase=True, chars=True),
-        title_rd=TEXT(analyzer=reading, phrase=False, chars=True),
-        body_rd=TEXT(analyzer=reading, phrase=False, chars=True),
+        title=TEXT(analyzer=morph, phrase=True, stored=True),
+        body=STORED(),
+        text=TEXT(analyzer=morph, phrase=True, chars=True),
+        text_ng=TEXT(analyzer=NgramAnalyzer(), phrase=True, chars=True),
+        text_rd=TEXT(analyzer=ReadingAnalyzer(), phrase=False, chars=True),
         # UTC without tzinfo (what Whoosh can sort); the written form with its
         # offset is kept in `published`.
         date=DATETIME(sortable=True),
@@ -53,7 +60,7 @@ def build_schema() -> Schema:
         person=KEYWORD(stored=True, commas=True, scorable=True),
         place=KEYWORD(stored=True, commas=True, scorable=True),
         org=KEYWORD(stored=True, commas=True, scorable=True),
-        entities=STORED(),  # [(text, type, field, start, end)] for highlighting
+        entities=STORED(),  # [(text, type, field, start, end)]
     )
 
 
@@ -72,9 +79,14 @@ def to_utc_naive(when: dt.datetime) -> dt.datetime:
     return when.astimezone(dt.timezone.utc).replace(tzinfo=None)
 
 
+def fold_keyword(value: str) -> str:
+    """Indexed form of a keyword value (tag, entity, category)."""
+    return unicodedata.normalize("NFKC", value).strip()
+
+
 def _folded(values) -> list:
-    """Indexed form of keyword values; a list bypasses the field's analyzer."""
-    return sorted({fold(v).strip() for v in values if v and v.strip()})
+    """Indexed forms of keyword values; a list bypasses the field's analyzer."""
+    return sorted({fold_keyword(v) for v in values if v and v.strip()})
 
 
 def to_document(article: dict) -> dict:
@@ -85,12 +97,11 @@ def to_document(article: dict) -> dict:
     """
     title = article.get("title") or ""
     body = article.get("body") or ""
+    text = combine([(title, TITLE_BOOST), (body, 1.0)])
     entities = []
     by_type = {t: [] for t in ENTITY_TYPES}
-    for fieldname, text in (("title", title), ("body", body)):
-        if not text:
-            continue
-        for e in analyze(text).entities:
+    for fieldname, part in (("title", title), ("body", body)):
+        for e in analyze(part).entities:
             entities.append((e.text, e.type, fieldname, e.start, e.end))
             if e.text not in by_type[e.type]:
                 by_type[e.type].append(e.text)
@@ -102,10 +113,9 @@ def to_document(article: dict) -> dict:
         "url": article.get("url"),
         "title": title,
         "body": body,
-        "title_ng": title,
-        "body_ng": body,
-        "title_rd": title,
-        "body_rd": body,
+        "text": text,
+        "text_ng": text,
+        "text_rd": text,
         "tags": _folded(tags),
         "_stored_tags": tags,
         "author": article.get("author"),
@@ -114,7 +124,7 @@ def to_document(article: dict) -> dict:
     }
     for name in ("category", "source"):
         if article.get(name):
-            doc[name] = fold(article[name])
+            doc[name] = fold_keyword(article[name])
             doc["_stored_" + name] = article[name]
     date = article.get("date")
     if date is not None:
@@ -127,8 +137,6 @@ def to_document(article: dict) -> dict:
         if names:
             doc[etype] = _folded(names)
             doc["_stored_" + etype] = names
-    # Whoosh would store the value given for the derived fields too; they are
-    # not stored, and the text fields store the text as given.
     return doc
 
 

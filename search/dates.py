@@ -53,6 +53,24 @@ def parse_date_range(text: str) -> tuple[dt.datetime, dt.datetime]:
     return to_utc_naive(start), to_utc_naive(end)
 
 
+def whole_months(text: str) -> list | None:
+    """["2012-09"] for a written month, the twelve months for a year, None for
+    a day (the index's month field holds "YYYY-MM" in Japan time)."""
+    text = unicodedata.normalize("NFKC", text).strip()
+    for pattern in _PATTERNS:
+        m = pattern.match(text)
+        if m:
+            break
+    else:
+        return None
+    if m["d"]:
+        return None
+    year = int(m["y"])
+    if m["m"]:
+        return [f"{year:04d}-{int(m['m']):02d}"]
+    return [f"{year:04d}-{month:02d}" for month in range(1, 13)]
+
+
 def parse_bound(text: str | dt.date | None, *, upper: bool) -> dt.datetime | None:
     """One end of a date filter: the start of a lower bound's period, the end of
     an upper bound's (so --until 2012-09 includes all of September)."""

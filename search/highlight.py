@@ -14,6 +14,8 @@ from html import escape
 
 from whoosh.reading import TermNotFound
 
+from index.analysis import PART_SEPARATOR
+
 
 @dataclass
 class Fragment:
@@ -51,23 +53,24 @@ def merge_spans(spans):
     return [tuple(s) for s in merged]
 
 
-def spans_for_docs(searcher, terms, fields, docnums) -> dict:
-    """{(docnum, field): [(start, end), ...]} for the query terms in ``fields``.
+# Query fields whose terms are marked, and the offset-carrying field holding
+# them: a title: term is found in `text`, which indexes the title too.
+_SPAN_FIELDS = {"text": "text", "title": "text", "text_ng": "text_ng", "text_rd": "text_rd"}
+
+
+def spans_for_docs(searcher, terms, docnums) -> dict:
+    """{docnum: [(start, end), ...]} of the query terms, in offsets of the
+    combined title + separator + body text that the `text` fields index.
 
     One matcher per term walks the (sorted) hit docnums, so the cost grows with
     the number of terms, not terms × hits.
     """
     out = {}
     wanted = sorted(set(docnums))
-    for fieldname, text in terms:
-        source = fieldname.split("_")[0]
-        if source not in fields:
-            continue
+    for fieldname, text in sorted({(_SPAN_FIELDS[f], t) for f, t in terms if f in _SPAN_FIELDS}):
         try:
             matcher = searcher.postings(fieldname, text)
         except TermNotFound:
-            continue
-        if not matcher.supports("characters"):
             continue
         for docnum in wanted:
             if not matcher.is_active():
@@ -77,9 +80,17 @@ def spans_for_docs(searcher, terms, fields, docnums) -> dict:
                 if not matcher.is_active():
                     break
             if matcher.id() == docnum:
-                spans = out.setdefault((docnum, source), [])
+                spans = out.setdefault(docnum, [])
                 spans.extend((s, e) for _, s, e in matcher.value_as("characters"))
     return out
+
+
+def split_spans(spans, title: str):
+    """Spans of the combined text, as (title spans, body spans)."""
+    cut = len(title) + len(PART_SEPARATOR)
+    title_spans = [(s, e) for s, e in spans if e <= len(title)]
+    body_spans = [(s - cut, e - cut) for s, e in spans if s >= cut]
+    return title_spans, body_spans
 
 
 def whole(text: str, spans) -> Fragment:

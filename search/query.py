@@ -1,7 +1,7 @@
 """The query language: parse what a user typed, compile it to a Whoosh query.
 
 Syntax (see README): plain Japanese text, no spaces needed; "a phrase";
-AND, OR, NOT and -term; ( ) for grouping; field:value with title:, body:,
+AND, OR, NOT and -term; ( ) for grouping; field:value with title:,
 tag:, category:, person:, place:, org:, source:; date:2012-09 and
 date:[2012-01-01 TO 2012-06-30].  Words side by side must all match.
 
@@ -21,7 +21,8 @@ from whoosh import query as wq
 
 from index import config
 from index.analysis import analyze, bigrams, fold, hira_to_kata, is_kana
-from search.dates import DateError, parse_bound, parse_date_range
+from index.schema import fold_keyword
+from search.dates import DateError, parse_bound, parse_date_range, whole_months
 
 
 class QuerySyntaxError(ValueError):
@@ -30,7 +31,6 @@ class QuerySyntaxError(ValueError):
 
 FIELD_ALIASES = {
     "title": "title",
-    "body": "body",
     "tag": "tags",
     "tags": "tags",
     "category": "category",
@@ -64,6 +64,7 @@ class Keyword:
 class DateSpan:
     start: object  # naive UTC datetime or None
     end: object
+    months: list | None = None  # the same span as whole months ("2012-09"), if it is one
 
 
 @dataclass
@@ -224,7 +225,7 @@ class _Parser:
                 if tok[0] == "RANGE":
                     return DateSpan(parse_bound(tok[1], upper=False), parse_bound(tok[2], upper=True))
                 start, end = parse_date_range(tok[1])
-                return DateSpan(start, end)
+                return DateSpan(start, end, whole_months(tok[1]))
         except DateError as exc:
             raise QuerySyntaxError(f"date: {exc}") from exc
         if tok[0] == "RANGE":
@@ -250,7 +251,7 @@ def parse(querystring: str):
 
 
 def _sources(field):
-    return ("title", "body") if field is None else (field,)
+    return ("text",) if field is None else (field,)
 
 
 def _segments(morphemes):
@@ -301,7 +302,8 @@ def _ngram_query(field, text, boost):
     return wq.Phrase(field, grams, boost=boost)
 
 
-def _segment_query(text, segment, sources, weights):
+def _segment_query(text, segment, sources, ctx):
+    weights = ctx.weights
     alts = []
     for src in sources:
         w = weights[src]
@@ -311,80 +313,135 @@ def _segment_query(text, segment, sources, weights):
             if m.a_units:
                 # The article may have the compound split into other C units.
                 alts.append(_phrase(src, [(a.term, i) for i, a in enumerate(m.a_units)], w))
-            if m.proper_noun and m.reading and not is_kana(fold(m.surface)):
-                alts.append(wq.Term(src + "_rd", m.reading, boost=weights[src + "_rd"]))
+            if m.proper_noun and m.reading and not is_kana(fold(m.surface)) and src + "_rd" in weights:
+                # The reading finds other spellings of a name (渡邊 for 渡辺);
+                # when no more articles carry the reading than the word, there
+                # are none, and the clause would only score the same articles
+                # twice (日本 and its reading ニッポン).
+                if ctx.doc_frequency(src + "_rd", m.reading) > ctx.doc_frequency(src, m.term) or ctx.reader is None:
+                    alts.append(wq.Term(src + "_rd", m.reading, boost=weights[src + "_rd"]))
         else:
             alts.append(_phrase(src, [(m.term, i) for i, m in enumerate(segment)], w))
-        if segment[0].ngram_worthy:
+        # Bigrams find the word inside unknown words and coinages
+        # (シンスケ in ヨシタケシンスケ).  A word the index already holds in
+        # many articles is meant as itself: its bigram phrase would only cost
+        # time (it is the slowest clause of a query) for a few stray matches.
+        common = len(segment) == 1 and ctx.doc_frequency(src, segment[0].term) >= config.NGRAM_FALLBACK_MAX_DF
+        if segment[0].ngram_worthy and src + "_ng" in weights and not common:
             ng = _ngram_query(src + "_ng", text[segment[0].start : segment[-1].end], weights[src + "_ng"])
             if ng is not None:
                 alts.append(ng)
     return alts[0] if len(alts) == 1 else wq.Or(alts)
 
 
-def _text_query(text, sources, weights, phrase):
+def _text_query(text, sources, ctx, phrase):
+    """(required query, optional phrase bonus or None) for one chunk of text."""
+    weights = ctx.weights
     analysis = analyze(text)
     morphemes = analysis.morphemes
     fine = _fine_terms(morphemes)
     if not fine:
-        return None
+        return None, None
     if phrase:
         alts = [_phrase(src, fine, weights[src]) for src in sources]
         if all(m.ngram_worthy for m in morphemes if m.indexed):
-            alts += [q for src in sources if (q := _ngram_query(src + "_ng", text, weights[src + "_ng"]))]
-        return alts[0] if len(alts) == 1 else wq.Or(alts)
-    parts = [_segment_query(text, seg, sources, weights) for seg in _segments(morphemes)]
-    q = parts[0] if len(parts) == 1 else wq.And(parts)
-    if len(fine) > 1:
-        bonus = wq.Or([_phrase(src, fine, weights[src] * config.PHRASE_BOOST) for src in sources])
-        q = wq.AndMaybe(q, bonus)
-    return q
+            alts += [q for src in sources if src + "_ng" in weights
+                     and (q := _ngram_query(src + "_ng", text, weights[src + "_ng"]))]
+        return (alts[0] if len(alts) == 1 else wq.Or(alts)), None
+    parts = [_segment_query(text, seg, sources, ctx) for seg in _segments(morphemes)]
+    if len(parts) == 1:
+        return parts[0], None  # one segment already holds its own phrase
+    bonus = wq.Or([_phrase(src, fine, weights[src] * config.PHRASE_BOOST) for src in sources])
+    return wq.And(parts), bonus
 
 
-def _chunk_query(text, sources, weights, phrase=False):
-    q = _text_query(text, sources, weights, phrase)
+def _chunk_query(text, sources, ctx, phrase=False):
+    weights = ctx.weights
+    q, bonus = _text_query(text, sources, ctx, phrase)
     if not phrase and is_kana(text):
         # A query typed in kana also looks for its katakana form and for the
         # reading of a name (しゅうきんぺい → シュウキンペイ → 習近平).
         kata = hira_to_kata(text)
         alts = [q] if q is not None else []
         if kata != text:
-            kq = _text_query(kata, sources, weights, phrase)
+            kq, _ = _text_query(kata, sources, ctx, phrase)
             if kq is not None:
                 alts.append(kq)
-        alts += [wq.Term(src + "_rd", kata, boost=weights[src + "_rd"]) for src in sources]
+        alts += [wq.Term(src + "_rd", kata, boost=weights[src + "_rd"]) for src in sources if src + "_rd" in weights]
         q = wq.Or(alts)
-    return q
+    return q, bonus
 
 
-def compile_query(node, weights=None):
+class _Context:
+    """What compiling needs besides the AST: field weights, and the index's
+    document frequencies (when a reader is given) to leave out clauses that
+    cannot pay for themselves."""
+
+    def __init__(self, weights, reader):
+        self.weights = weights
+        self.reader = reader
+
+    def doc_frequency(self, field, term) -> int:
+        if self.reader is None:
+            return 0
+        return self.reader.doc_frequency(field, term)
+
+
+def compile_query(node, weights=None, reader=None):
     """A Whoosh query for an AST node (None for an empty query: everything)."""
-    weights = weights or config.FIELD_WEIGHTS
     if node is None:
         return wq.Every()
-    q = _compile(node, weights)
+    q = _attach(*_compile(node, _Context(weights or config.FIELD_WEIGHTS, reader)))
     return q if q is not None else wq.NullQuery
 
 
-def _compile(node, weights):
+def _attach(q, bonus):
+    return wq.AndMaybe(q, bonus) if q is not None and bonus is not None else q
+
+
+def _compile(node, ctx):
+    """(required query, optional bonus) for a node.
+
+    Phrase bonuses travel up to the nearest AND and are attached there, once,
+    over everything that is required: Whoosh evaluates an optional clause for
+    every document its required side visits, so a bonus attached to one
+    chunk would compute phrase positions for articles the rest of the query
+    rules out.
+    """
     if isinstance(node, Text):
-        return _chunk_query(node.text, _sources(node.field), weights, node.phrase)
+        return _chunk_query(node.text, _sources(node.field), ctx, node.phrase)
     if isinstance(node, Keyword):
-        return wq.Term(node.field, fold(node.value).strip())
+        return wq.Term(node.field, fold_keyword(node.value)), None
     if isinstance(node, DateSpan):
-        return wq.DateRange("date", node.start, node.end, endexcl=True)
+        if node.months:
+            # A month or a year is a few terms of the month field, far cheaper
+            # than the numeric range over the date field.
+            terms = [wq.Term("month", m) for m in node.months]
+            return (terms[0] if len(terms) == 1 else wq.Or(terms)), None
+        return wq.DateRange("date", node.start, node.end, endexcl=True), None
     if isinstance(node, Not):
-        child = _compile(node.child, weights)
-        return None if child is None else wq.Not(child)
-    if isinstance(node, (And, Or)):
-        children = [c for c in (_compile(ch, weights) for ch in node.children) if c is not None]
+        child = _attach(*_compile(node.child, ctx))
+        return (None if child is None else wq.Not(child)), None
+    if isinstance(node, Or):
+        children = [c for c in (_attach(*_compile(ch, ctx)) for ch in node.children) if c is not None]
         if not children:
-            return None
-        if isinstance(node, Or):
-            return children[0] if len(children) == 1 else wq.Or(children)
-        if all(isinstance(c, wq.Not) for c in children):
-            children.insert(0, wq.Every())
-        return children[0] if len(children) == 1 else wq.And(children)
+            return None, None
+        return (children[0] if len(children) == 1 else wq.Or(children)), None
+    if isinstance(node, And):
+        required, bonuses = [], []
+        for child in node.children:
+            q, bonus = _compile(child, ctx)
+            if q is not None:
+                required.append(q)
+            if bonus is not None:
+                bonuses.append(bonus)
+        if not required:
+            return None, None
+        if all(isinstance(c, wq.Not) for c in required):
+            required.insert(0, wq.Every())
+        q = required[0] if len(required) == 1 else wq.And(required)
+        bonus = None if not bonuses else bonuses[0] if len(bonuses) == 1 else wq.Or(bonuses)
+        return q, bonus
     raise TypeError(node)  # pragma: no cover
 
 
@@ -406,7 +463,7 @@ def build_filter(filters: dict | None):
             continue
         if isinstance(values, str):
             values = [values]
-        terms = [wq.Term(field, fold(v).strip()) for v in values if v and v.strip()]
+        terms = [wq.Term(field, fold_keyword(v)) for v in values if v and v.strip()]
         if field in ("category", "source"):
             clauses.append(wq.Or(terms))  # one value per article: any of them
         else:

@@ -12,18 +12,19 @@ from __future__ import annotations
 import math
 import threading
 import time
+import weakref
 from collections import Counter
 from dataclasses import dataclass, field
 
 from whoosh import collectors
 from whoosh import query as wq
-from whoosh.scoring import BM25F
+from whoosh.scoring import BM25F, BM25FScorer
 
 from index import config
 from index.schema import FACET_FIELDS, from_stored
 from index.storage import open_index, read_meta
 from search.dates import format_japanese
-from search.highlight import best_fragment, spans_for_docs, whole
+from search.highlight import best_fragment, spans_for_docs, split_spans, whole
 from search.query import QuerySyntaxError, build_filter, compile_query, parse, positive_terms
 
 SORTS = ("relevance", "date")
@@ -38,17 +39,56 @@ class BadRequest(ValueError):
     """A parameter out of range; the message names it."""
 
 
-class _RecencyBM25F(BM25F):
-    """BM25F × (1 + w · 0.5^(age / half-life)), age from the newest article."""
+_field_lengths_by_reader = weakref.WeakKeyDictionary()
 
-    use_final = True
 
-    def __init__(self, factors, **kwargs):
-        super().__init__(**kwargs)
+def _field_lengths(reader, fieldname) -> list:
+    """Every document's length in ``fieldname``, read once per segment reader:
+    Whoosh's own scorer reads the length column for every scored document,
+    which was the largest cost of a broad query."""
+    per_field = _field_lengths_by_reader.setdefault(reader, {})
+    lengths = per_field.get(fieldname)
+    if lengths is None:
+        lengths = [reader.doc_field_length(d, fieldname, 1) for d in range(reader.doc_count_all())]
+        per_field[fieldname] = lengths
+    return lengths
+
+
+class _BM25F(BM25F):
+    """BM25F with cached field lengths and, given recency factors,
+    score × (1 + w · 0.5^(age / half-life)), age from the newest article."""
+
+    def __init__(self, factors=None):
+        super().__init__()
         self.factors = factors
+        self.use_final = factors is not None
+
+    def scorer(self, searcher, fieldname, text, qf=1):
+        scorer = super().scorer(searcher, fieldname, text, qf=qf)
+        if isinstance(scorer, BM25FScorer):
+            scorer.dfl = _field_lengths(searcher.reader(), fieldname).__getitem__
+        return scorer
 
     def final(self, searcher, docnum, score):
         return score * self.factors[docnum]
+
+
+class _RecordingTopCollector(collectors.TopCollector):
+    """Top-N by score that also records every matching docnum (for the total
+    and the facets), so the query runs once instead of twice.
+
+    No block-quality skipping and no matcher replacement: both prune on raw
+    scores, which dropped documents once the recency factor was applied, and
+    Whoosh's replace() loses matches in multi-field ORs.
+    """
+
+    def __init__(self, limit):
+        super().__init__(limit=limit, usequality=False, replace=0)
+        self.matched = []
+
+    def _collect(self, global_docnum, score):
+        self.matched.append(global_docnum)
+        return super()._collect(global_docnum, score)
 
 
 class _Generation:
@@ -211,30 +251,27 @@ class Searcher:
         page, per_page = _check_paging(page, per_page)
         if sort not in SORTS:
             raise BadRequest(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
-        q = compile_query(parse(query or ""))
+        tree = parse(query or "")
+        s = self._whoosh()
+        q = compile_query(tree, reader=s.reader())
         fq = build_filter(filters)
         matched = q if fq is None else wq.And([q, fq])
 
-        s = self._whoosh()
         gen = self._generation(s)
-        s.weighting = _RecencyBM25F(gen.factors) if recency and sort == "relevance" else BM25F()
-        limit = page * per_page
+        s.weighting = _BM25F(gen.factors if recency and sort == "relevance" else None)
+        first, limit = (page - 1) * per_page, page * per_page
         if sort == "date":
-            collector = collectors.SortingCollector("date", limit=limit, reverse=True)
-        else:
-            # No block-quality skipping and no matcher replacement: both prune
-            # on raw scores, which drops documents once the recency factor is
-            # applied, and Whoosh's replace() loses matches in multi-field ORs.
-            collector = collectors.TopCollector(limit=limit, usequality=False, replace=0)
-        s.search_with_collector(matched, collector)
-        results = collector.results()
-        docnums = None
-        if facets:
             docnums = list(s.docs_for_query(matched))
-            total = len(docnums)
+            dates = gen.dates
+            newest_first = sorted(docnums, key=lambda d: (dates[d] or 0, -d), reverse=True)
+            page_hits = [(d, None) for d in newest_first[first:limit]]
         else:
-            total = len(results)
-        page_hits = [(results.docnum(i), results.score(i)) for i in range((page - 1) * per_page, min(limit, results.scored_length()))]
+            collector = _RecordingTopCollector(limit=limit)
+            s.search_with_collector(matched, collector)
+            results = collector.results()
+            docnums = collector.matched
+            page_hits = [(results.docnum(i), results.score(i)) for i in range(first, min(limit, results.scored_length()))]
+        total = len(docnums)
         hits = self._render_hits(s, page_hits, positive_terms(q), snippets)
         facet_counts = gen.facet_counts(docnums, config.FACET_SIZE) if facets else {}
         took = (time.perf_counter() - started) * 1000
@@ -242,17 +279,15 @@ class Searcher:
 
     def _render_hits(self, s, page_hits, terms, snippets=True):
         docnums = [d for d, _ in page_hits]
-        spans = spans_for_docs(s, terms, ("title", "body"), docnums) if snippets else {}
+        spans = spans_for_docs(s, terms, docnums) if snippets else {}
         hits = []
         for docnum, score in page_hits:
-            stored = s.stored_fields(docnum)
-            article = from_stored(stored)
+            article = from_stored(s.stored_fields(docnum))
             hit = _hit_dict(article, score)
-            title = whole(article["title"], spans.get((docnum, "title"), []))
-            hit["title_html"] = title.html()
+            title_spans, body_spans = split_spans(spans.get(docnum, []), article["title"])
+            hit["title_html"] = whole(article["title"], title_spans).html()
             if snippets:
-                frag = best_fragment(article["body"], spans.get((docnum, "body"), []), config.SNIPPET_CHARS)
-                hit["snippet"] = frag.html()
+                hit["snippet"] = best_fragment(article["body"], body_spans, config.SNIPPET_CHARS).html()
             hits.append(hit)
         return hits
 
@@ -275,9 +310,10 @@ class Searcher:
         ]
         if query:
             terms = positive_terms(compile_query(parse(query)))
-            spans = spans_for_docs(s, terms, ("title", "body"), [docnum])
-            article["title_html"] = whole(article["title"], spans.get((docnum, "title"), [])).html()
-            article["body_html"] = whole(article["body"], spans.get((docnum, "body"), [])).html()
+            spans = spans_for_docs(s, terms, [docnum]).get(docnum, [])
+            title_spans, body_spans = split_spans(spans, article["title"])
+            article["title_html"] = whole(article["title"], title_spans).html()
+            article["body_html"] = whole(article["body"], body_spans).html()
         return article
 
     def similar(self, article_id: str, limit: int = 10) -> list:
@@ -288,14 +324,13 @@ class Searcher:
         stored = s.stored_fields(docnum)
         text = (stored.get("title") or "") + "\n" + (stored.get("body") or "")
         key_terms = [
-            (t, w) for t, w in s.key_terms_from_text("body", text, numterms=30, normalize=True)
+            (t, w) for t, w in s.key_terms_from_text("text", text, numterms=30, normalize=True)
             if len(t) > 1 and not t.isdigit()
         ][:15]
         if not key_terms:
             return []
-        q = wq.Or([wq.Term("body", t, boost=w) for t, w in key_terms]
-                  + [wq.Term("title", t, boost=w) for t, w in key_terms])
-        s.weighting = BM25F()
+        q = wq.Or([wq.Term("text", t, boost=w) for t, w in key_terms])
+        s.weighting = _BM25F()
         results = s.search(q, limit=limit, mask={docnum})
         page_hits = [(hit.docnum, hit.score) for hit in results]
         return self._render_hits(s, page_hits, set(), snippets=True)
@@ -316,7 +351,7 @@ class Searcher:
         return {
             "index": str(self.index_dir),
             "documents": reader.doc_count(),
-            "terms": sum(1 for _ in reader.lexicon("body")) + sum(1 for _ in reader.lexicon("title")),
+            "terms": sum(1 for _ in reader.lexicon("text")),
             "segments": len(reader.leaf_readers()) if hasattr(reader, "leaf_readers") else 1,
             "size_bytes": size,
             "date_from": long_to_datetime(min(dates)).isoformat() + "Z" if dates else None,
