@@ -231,6 +231,19 @@ def stats_cmd(index_dir, as_json):
         click.echo(f"{key:<10} {values}")
 
 
+@main.command("serve")
+@index_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback by default).")
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--debug", is_flag=True, help="Flask's development server with its debugger (loopback only).")
+@friendly_errors
+def serve_cmd(index_dir, host, port, debug):
+    """Serve the web page and the JSON API over the index."""
+    from webui.server import serve
+
+    serve(index_dir, host=host, port=port, debug=debug)
+
+
 @main.command("delete")
 @click.argument("ids", nargs=-1, required=True)
 @index_option

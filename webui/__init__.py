@@ -1,0 +1,141 @@
+"""The web page and JSON API: a thin shell over ``search.Searcher``.
+
+``create_app(index_dir)`` builds the Flask app: the pages (``webui.views``)
+and the JSON API under ``/api`` (``webui.api``).  ``webui.server.serve``
+runs it with waitress.  Every piece of search logic lives in the library
+(``search.searcher``, ``search.suggest``); this package only reads request
+parameters, calls it and renders the answer.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from flask import Flask, current_app, request
+from werkzeug.datastructures import MultiDict
+
+from index import config as index_config
+
+# Request parameters that become search() filters; tag is accepted for tags.
+LIST_FILTERS = ("category", "tags", "person", "place", "org", "source")
+DATE_FILTERS = ("date_from", "date_to")
+FILTER_PARAMS = LIST_FILTERS + DATE_FILTERS
+DEFAULT_PER_PAGE = 10
+PER_PAGE_CHOICES = (10, 20, 50, 100)
+MAX_ANALYZE_CHARS = 10_000
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+class _SearcherHolder:
+    """One Searcher per app, opened on first use.  While the index is missing
+    every request tries again, so a server started before `search index`
+    works as soon as the index exists."""
+
+    def __init__(self, index_dir):
+        self.index_dir = index_dir
+        self._searcher = None
+        self._lock = threading.Lock()
+
+    def get(self):
+        if self._searcher is None:
+            from search.searcher import Searcher
+
+            with self._lock:
+                if self._searcher is None:
+                    self._searcher = Searcher(self.index_dir)  # raises IndexUnusable
+        return self._searcher
+
+    def close(self):
+        if self._searcher is not None:
+            self._searcher.close()
+
+
+def get_searcher():
+    """The app's Searcher (raises IndexMissing / IndexUnusable)."""
+    return current_app.extensions["search"].get()
+
+
+def search_params(args=None) -> dict:
+    """The search state in a query string: q, page, per_page, sort and filters.
+
+    Values are passed to the library as written; it checks them and raises
+    BadRequest or QuerySyntaxError with a message for bad ones.
+    """
+    if args is None:
+        args = request.args
+    elif not hasattr(args, "getlist"):
+        args = MultiDict(args)
+    filters = {}
+    for name in LIST_FILTERS:
+        values = args.getlist(name)
+        if name == "tags":
+            values = values + args.getlist("tag")
+        values = [v.strip() for v in values if v and v.strip()]
+        if values:
+            filters[name] = list(dict.fromkeys(values))
+    for name in DATE_FILTERS:
+        value = (args.get(name) or "").strip()
+        if value:
+            filters[name] = value
+    return {
+        "q": args.get("q", "").strip(),
+        "page": args.get("page", "1").strip() or "1",
+        "per_page": args.get("per_page", str(DEFAULT_PER_PAGE)).strip() or str(DEFAULT_PER_PAGE),
+        "sort": args.get("sort", "relevance").strip() or "relevance",
+        "filters": filters,
+    }
+
+
+def flag(args, name, default=True) -> bool:
+    """A yes/no parameter: 0, false, no, off are no."""
+    value = args.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() not in ("0", "false", "no", "off")
+
+
+def _security_headers(response):
+    h = response.headers
+    h.setdefault("Content-Security-Policy", CSP)
+    h.setdefault("X-Content-Type-Options", "nosniff")
+    h.setdefault("Referrer-Policy", "same-origin")
+    h.setdefault("X-Frame-Options", "DENY")
+    h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    return response
+
+
+def create_app(index_dir=None, config=None) -> Flask:
+    """The Flask app over the index in ``index_dir`` (default: $SEARCH_INDEX,
+    else ./.search-index).  ``config`` updates ``app.config``.  The index is
+    opened on the first request, not here."""
+    app = Flask(__name__)
+    app.config.update(
+        INDEX_DIR=str(index_config.index_dir(index_dir)),
+        JSON_SORT_KEYS=False,
+        MAX_CONTENT_LENGTH=1024 * 1024,
+        SEND_FILE_MAX_AGE_DEFAULT=3600,
+    )
+    if config:
+        app.config.update(config)
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    app.jinja_env.autoescape = True  # also for templates whose name ends otherwise
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.extensions["search"] = _SearcherHolder(app.config["INDEX_DIR"])
+
+    from webui import api, views
+
+    app.register_blueprint(views.bp)
+    app.register_blueprint(api.bp, url_prefix="/api")
+    views.register_error_pages(app)
+    app.after_request(_security_headers)
+    return app
+
+
+__all__ = ["create_app", "get_searcher", "search_params"]

@@ -1,0 +1,155 @@
+"""The JSON API, mounted under /api.
+
+    GET /api/search?q=&page=&per_page=&sort=&category=&tags=&person=&place=&org=&source=&date_from=&date_to=
+                    [&facets=0][&recency=0][&snippets=0]
+    GET /api/suggest?q=PREFIX[&limit=8]
+    GET /api/articles/<ID>[?q=QUERY]       (ID percent-encoded)
+    GET /api/articles/<ID>/similar[?limit=10]
+    GET /api/stats
+    GET /api/analyze?text=TEXT          (or POST {"text": ...})
+    GET /api/health
+
+Errors are JSON ``{"error": message}``: 400 for a bad parameter or query
+syntax, 404 for an unknown article or route, 405 for a wrong method, 503 when
+the index is missing or unusable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, jsonify, request
+from werkzeug.routing import PathConverter
+
+from webui import DEFAULT_PER_PAGE, MAX_ANALYZE_CHARS, flag, get_searcher, search_params
+
+bp = Blueprint("api", __name__)
+
+
+class ArticleIdConverter(PathConverter):
+    """Any id, slashes and a leading slash included (paths used as ids)."""
+
+    regex = ".+?"
+    part_isolating = False  # may span "/" (Werkzeug infers True from this regex)
+
+
+# Registered before the routes below are added to the app's URL map.
+bp.record_once(lambda state: state.app.url_map.converters.setdefault("article_id", ArticleIdConverter))
+
+
+class ApiError(Exception):
+    def __init__(self, message, status=400):
+        super().__init__(message)
+        self.status = status
+
+
+def article_json(article: dict) -> dict:
+    """An article from Searcher.get with its date as ISO text and in Japanese."""
+    from search.dates import format_japanese
+
+    out = dict(article)
+    date = out.get("date")
+    if isinstance(date, dt.datetime):
+        out["date"] = date.isoformat()
+        out["date_ja"] = format_japanese(date)
+    else:
+        out["date_ja"] = ""
+    return out
+
+
+def run_search(params: dict, *, facets=True, recency=True, snippets=True, alternatives=True) -> dict:
+    """search() for parsed request parameters, as a dict; when nothing is
+    found, what to try instead (``alternatives``).  Shared by the page."""
+    from search.suggest import alternatives as find_alternatives
+
+    searcher = get_searcher()
+    result = searcher.search(
+        params["q"],
+        filters=params["filters"],
+        sort=params["sort"],
+        page=params["page"],
+        per_page=params["per_page"],
+        facets=facets,
+        recency=recency,
+        snippets=snippets,
+    )
+    out = result.to_dict()
+    out["sort"] = params["sort"]
+    out["filters"] = params["filters"]
+    if alternatives and result.total == 0 and (params["q"] or params["filters"]):
+        out["alternatives"] = find_alternatives(searcher, params["q"], params["filters"])
+    return out
+
+
+@bp.get("/search")
+def search():
+    params = search_params()
+    args = request.args
+    return jsonify(
+        run_search(
+            params,
+            facets=flag(args, "facets"),
+            recency=flag(args, "recency"),
+            snippets=flag(args, "snippets"),
+        )
+    )
+
+
+@bp.get("/suggest")
+def suggest():
+    from search.suggest import DEFAULT_LIMIT, suggest as complete
+
+    prefix = request.args.get("q", "")
+    limit = request.args.get("limit", str(DEFAULT_LIMIT))
+    return jsonify({"query": prefix, "suggestions": complete(get_searcher(), prefix, limit)})
+
+
+# Article ids are usually URLs: send them percent-encoded
+# (/api/articles/http%3A%2F%2Fnews.livedoor.com%2F...); the path converter and
+# merge_slashes=False keep their slashes intact.
+@bp.get("/articles/<article_id:article_id>", merge_slashes=False)
+def article(article_id):
+    query = request.args.get("q", "").strip() or None
+    return jsonify(article_json(get_searcher().get(article_id, query=query)))
+
+
+@bp.get("/articles/<article_id:article_id>/similar", merge_slashes=False)
+def similar(article_id):
+    limit = request.args.get("limit", str(DEFAULT_PER_PAGE))
+    hits = get_searcher().similar(article_id, limit=limit)
+    return jsonify({"id": article_id, "hits": hits})
+
+
+@bp.get("/stats")
+def stats():
+    return jsonify(get_searcher().stats())
+
+
+@bp.route("/analyze", methods=["GET", "POST"])
+def analyze():
+    from search.analyzer import analyze as run_analyze
+
+    if request.method == "POST":
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict) or not isinstance(body.get("text"), str):
+            raise ApiError('send a JSON object {"text": "..."}')
+        text = body["text"]
+    else:
+        if "text" not in request.args:
+            raise ApiError("the text parameter is required")
+        text = request.args["text"]
+    if len(text) > MAX_ANALYZE_CHARS:
+        raise ApiError(f"the text is {len(text)} characters long; the limit is {MAX_ANALYZE_CHARS}")
+    return jsonify(run_analyze(text))
+
+
+@bp.get("/health")
+def health():
+    searcher = get_searcher()
+    result = searcher.search("", page=1, per_page=1, facets=False, snippets=False)
+    return jsonify({"status": "ok", "documents": result.total})
+
+
+@bp.errorhandler(ApiError)
+def _api_error(exc):
+    return jsonify({"error": str(exc)}), exc.status
