@@ -35,6 +35,7 @@ class IndexSummary:
     updated: int = 0
     unchanged: int = 0
     failed: int = 0
+    warnings: int = 0
     seconds: float = 0.0
     problems: list = field(default_factory=list)
 
@@ -53,7 +54,8 @@ class IndexSummary:
     def line(self) -> str:
         return (
             f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}, "
-            f"failed {self.failed} in {self.seconds:.1f} s ({self.docs_per_second:.1f} docs/s)"
+            f"failed {self.failed}, warnings {self.warnings} "
+            f"in {self.seconds:.1f} s ({self.docs_per_second:.1f} docs/s)"
         )
 
 
@@ -181,7 +183,10 @@ def index_paths(
     summary = IndexSummary()
 
     def problem(p):
-        summary.failed += 1
+        if p.warning:
+            summary.warnings += 1
+        else:
+            summary.failed += 1
         summary.problems.append(p)
         if on_problem:
             on_problem(p)

@@ -24,8 +24,14 @@ index_option = click.option(
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 
 
+def _json_default(value):
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
 def _print_json(obj):
-    click.echo(json.dumps(obj, ensure_ascii=False, default=str))
+    click.echo(json.dumps(obj, ensure_ascii=False, default=_json_default))
 
 
 def friendly_errors(fn):
@@ -72,7 +78,7 @@ def index_cmd(paths, index_dir, rebuild, fmt, procs, batch_size, as_json):
     from index.writer import index_paths
 
     def report(problem):
-        click.echo(f"problem: {problem}", err=True)
+        click.echo(f"{'warning' if problem.warning else 'error'}: {problem}", err=True)
 
     summary = index_paths(
         paths,

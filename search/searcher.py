@@ -9,6 +9,7 @@ so a long-running server sees what a concurrent ``search index`` wrote.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import threading
 import time
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from whoosh import collectors
 from whoosh import query as wq
 from whoosh.scoring import BM25F, BM25FScorer
+from whoosh.util.times import datetime_to_long, long_to_datetime
 
 from index import config
 from index.schema import FACET_FIELDS, from_stored
@@ -91,6 +93,9 @@ class _RecordingTopCollector(collectors.TopCollector):
         return super()._collect(global_docnum, score)
 
 
+_NO_DATE = datetime_to_long(dt.datetime(9000, 1, 1))
+
+
 class _Generation:
     """Per-commit data shared by all threads: facet values and recency factors.
 
@@ -113,7 +118,8 @@ class _Generation:
             column = leaf.column_reader("date", translate=False)
             for docnum in range(leaf.doc_count_all()):
                 v = column[docnum]
-                if v:
+                # Articles without a date hold the column's filler value.
+                if 0 < v < _NO_DATE:
                     dates[offset + docnum] = v
                     newest = v if newest is None or v > newest else newest
         self.dates = dates
@@ -344,7 +350,6 @@ class Searcher:
         live = list(reader.all_doc_ids())
         facets = gen.facet_counts(live, top)
         dates = [gen.dates[d] for d in live if gen.dates[d]]
-        from whoosh.util.times import long_to_datetime
 
         size = sum(p.stat().st_size for p in self.index_dir.iterdir() if p.is_file())
         meta = read_meta(self.index_dir)

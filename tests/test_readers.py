@@ -183,7 +183,7 @@ def test_plaintext_missing_date_reported(tmp_path):
     articles, problems = read([path])
     assert [a["body"] for a in articles] == ["本文の一行目。\n本文の二行目。"]
     assert articles[0]["date"] is None
-    assert [(p.line, p.message) for p in problems] == [(2, "missing date line")]
+    assert [(p.line, p.message) for p in problems] == [(2, "missing date line; article kept without a date")]
 
 
 def test_plaintext_header_variants(tmp_path):

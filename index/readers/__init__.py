@@ -108,7 +108,7 @@ def _read_folder(path: str, format: Optional[str], report: Report) -> Iterator[d
         item_format = format
         if item_format is None:
             if not item.lower().endswith(WALKED_SUFFIXES):
-                report(ReadProblem(item, None, "skipped: not an article file type"))
+                report(ReadProblem(item, None, "skipped: not an article file type", warning=True))
                 continue
             item_format = detect_format(item)
         yield from READERS[item_format](item, report)

@@ -37,6 +37,9 @@ class ReadProblem:
     source: str
     line: Optional[int]
     message: str
+    # True when nothing was lost: the article was kept (without its bad date)
+    # or the file was not an article to begin with.  Warnings do not fail a run.
+    warning: bool = False
 
     def __str__(self) -> str:
         if self.line is None:

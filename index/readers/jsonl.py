@@ -75,7 +75,7 @@ def parse_record(record: Any, path: str, lineno: int, report: Report) -> Optiona
     if raw_date is not None and raw_date != "":
         date = parse_date(raw_date) if isinstance(raw_date, str) else None
         if date is None:
-            report(ReadProblem(path, lineno, f"unrecognised date {raw_date!r}"))
+            report(ReadProblem(path, lineno, f"unrecognised date {raw_date!r}; article kept without a date", warning=True))
 
     url = (fields["url"] or "").strip() or None
     return make_article(

@@ -128,7 +128,7 @@ def parse_article(text: str, source: str, category: Optional[str], report: Repor
     date_text = lines[1].strip() if len(lines) > 1 else ""
     date = parse_date(date_text)
     if date is None:
-        report(ReadProblem(source, 2, f"unrecognised date {date_text!r}"))
+        report(ReadProblem(source, 2, f"unrecognised date {date_text!r}; article kept without a date", warning=True))
     title = lines[2].strip() if len(lines) > 2 else ""
     if not title:
         report(ReadProblem(source, 3, "missing title"))

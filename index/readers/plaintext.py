@@ -121,11 +121,11 @@ def parse_text(text: str, source: str, report: Report) -> Optional[dict]:
         date = parse_date(line)
         if date is None:
             shown = line.strip() or "(none)"
-            report(ReadProblem(source, j + 1, f"unrecognised date {shown!r}"))
+            report(ReadProblem(source, j + 1, f"unrecognised date {shown!r}; article kept without a date", warning=True))
         i = j + 1
     else:
         # Line numbers are 1-based: the date belongs right under the title.
-        report(ReadProblem(source, i + 1, "missing date line"))
+        report(ReadProblem(source, i + 1, "missing date line; article kept without a date", warning=True))
 
     tags: list[str] = []
     j = _next_content(lines, i)

@@ -1,0 +1,128 @@
+"""The `search` command line, run as a real process (the installed entry
+point, falling back to `python -m search.cli`), on real indexes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def search_cmd():
+    exe = shutil.which("search", path=str(Path(sys.executable).parent))
+    return [exe] if exe else [sys.executable, "-m", "search.cli"]
+
+
+def run(*args, stdin=None, env_index=None):
+    env = dict(os.environ)
+    env.pop("SEARCH_INDEX", None)
+    if env_index:
+        env["SEARCH_INDEX"] = str(env_index)
+    return subprocess.run(search_cmd() + list(args), input=stdin, capture_output=True, text=True,
+                          env=env, cwd=REPO, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def cli_index(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cli")
+    src = folder / "news.jsonl"
+    src.write_text("\n".join([
+        json.dumps({"id": "a1", "url": "https://example.com/a1", "title": "日銀が追加の金融緩和",
+                    "body": "日本銀行は追加の金融緩和を決めた。黒田総裁が記者会見した。",
+                    "date": "2012-09-04T10:00:00+09:00", "tags": ["経済"], "category": "economy"}, ensure_ascii=False),
+        json.dumps({"id": "a2", "title": "札幌で雪まつり", "body": "札幌市で雪まつりが始まった。",
+                    "date": "2012-02-06", "category": "local"}, ensure_ascii=False),
+        '{"id": "broken", "title": ',
+        json.dumps({"id": "a3", "title": "日付のない記事", "body": "那覇の話題。", "date": "いつか"}, ensure_ascii=False),
+    ]) + "\n", encoding="utf-8")
+    index = folder / "ix"
+    result = run("index", str(src), "--index", str(index))
+    return src, index, result
+
+
+def test_index_summary_problems_and_exit_code(cli_index):
+    src, index, result = cli_index
+    assert result.returncode == 1, result.stderr  # the broken line failed
+    assert "added 3, updated 0, unchanged 0, failed 1, warnings 1" in result.stdout
+    assert f"error: {src}:3: invalid JSON" in result.stderr
+    assert f"warning: {src}:4: unrecognised date" in result.stderr
+    again = run("index", str(src), "--index", str(index), "--json")
+    summary = json.loads(again.stdout)
+    assert (summary["added"], summary["unchanged"], summary["failed"]) == (0, 3, 1)
+
+
+def test_query_json_lines(cli_index):
+    _, index, _ = cli_index
+    result = run("query", "金融緩和", "--index", str(index), "--json")
+    assert result.returncode == 0, result.stderr
+    hits = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [h["id"] for h in hits] == ["a1"]
+    for key in ("id", "url", "title", "date", "score", "snippet"):
+        assert key in hits[0]
+    assert "<mark>金融" in hits[0]["snippet"] and "緩和</mark>" in hits[0]["snippet"]
+
+
+def test_query_filters_and_env_index(cli_index):
+    _, index, _ = cli_index
+    out = run("query", "--json", "--since", "2012-09", "--category", "economy", env_index=index)
+    assert [json.loads(x)["id"] for x in out.stdout.splitlines()] == ["a1"]
+    out = run("query", "--json", "--until", "2012-03", env_index=index)
+    assert [json.loads(x)["id"] for x in out.stdout.splitlines()] == ["a2"]
+
+
+def test_query_terminal_output(cli_index):
+    _, index, _ = cli_index
+    out = run("query", "雪まつり", "--index", str(index))
+    assert out.returncode == 0
+    assert "札幌で" in out.stdout and "2012年2月6日" in out.stdout
+    none = run("query", "存在しない話題", "--index", str(index))
+    assert none.returncode == 0 and "一致する記事はありません" in none.stdout
+
+
+def test_errors_are_one_line(cli_index, tmp_path):
+    _, index, _ = cli_index
+    bad = run("query", '"閉じていない', "--index", str(index))
+    assert bad.returncode == 2 and bad.stderr.startswith("error: unbalanced quote")
+    assert "Traceback" not in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
+    missing = run("query", "x", "--index", str(tmp_path / "none"))
+    assert missing.returncode == 2 and "no index" in missing.stderr and "Traceback" not in missing.stderr
+    show = run("show", "no-such-id", "--index", str(index))
+    assert show.returncode == 2 and "no article" in show.stderr
+
+
+def test_show_stats_similar_delete(cli_index, tmp_path):
+    _, index, _ = cli_index
+    copy = tmp_path / "ix"
+    shutil.copytree(index, copy)
+    shown = json.loads(run("show", "a1", "--index", str(copy), "--json").stdout)
+    assert shown["title"] == "日銀が追加の金融緩和" and shown["date"].startswith("2012-09-04")
+    stats = json.loads(run("stats", "--index", str(copy), "--json").stdout)
+    assert stats["documents"] == 3
+    assert {"value": "economy", "count": 1} in stats["categories"]
+    assert run("similar", "a1", "--index", str(copy)).returncode == 0
+    deleted = run("delete", "a2", "--index", str(copy))
+    assert deleted.returncode == 0 and "deleted 1" in deleted.stdout
+    assert json.loads(run("stats", "--index", str(copy), "--json").stdout)["documents"] == 2
+    assert run("delete", "a2", "--index", str(copy)).returncode == 1
+
+
+def test_analyze_batch_mode():
+    result = run("analyze", "--json", "-", stdin="習近平国家主席が東京都を訪れた\nロシアのプーチン大統領\n")
+    assert result.returncode == 0, result.stderr
+    objs = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(objs) == 2
+    ents = {(e["text"], e["type"]) for e in objs[0]["entities"]}
+    assert ("習近平", "person") in ents and ("東京都", "place") in ents
+    for obj in objs:
+        for e in obj["entities"]:
+            assert obj["text"][e["start"]:e["end"]] == e["text"]
+            assert e["type"] in ("person", "place", "org")
+    single = json.loads(run("analyze", "東京都庁", "--json").stdout)
+    assert single["tokens"][0]["subwords"] == ["東京", "都庁"]
