@@ -25,15 +25,21 @@ _PATTERNS = [
 ]
 
 
-def parse_date_range(text: str) -> tuple[dt.datetime, dt.datetime]:
-    """The [start, end) period a written date stands for, as naive UTC."""
-    raw = text
+def _match(text: str):
+    """The year/month/day groups of a written date, or None."""
     text = unicodedata.normalize("NFKC", text).strip()
     for pattern in _PATTERNS:
         m = pattern.match(text)
         if m:
-            break
-    else:
+            return m
+    return None
+
+
+def parse_date_range(text: str) -> tuple[dt.datetime, dt.datetime]:
+    """The [start, end) period a written date stands for, as naive UTC."""
+    raw = text
+    m = _match(text)
+    if m is None:
         raise DateError(f"cannot read date {raw!r}: write it as 2012, 2012-09, 2012-09-04 or 2012年9月4日")
     year = int(m["y"])
     month = int(m["m"]) if m["m"] else None
@@ -56,14 +62,8 @@ def parse_date_range(text: str) -> tuple[dt.datetime, dt.datetime]:
 def whole_months(text: str) -> list | None:
     """["2012-09"] for a written month, the twelve months for a year, None for
     a day (the index's month field holds "YYYY-MM" in Japan time)."""
-    text = unicodedata.normalize("NFKC", text).strip()
-    for pattern in _PATTERNS:
-        m = pattern.match(text)
-        if m:
-            break
-    else:
-        return None
-    if m["d"]:
+    m = _match(text)
+    if m is None or m["d"]:
         return None
     year = int(m["y"])
     if m["m"]:
