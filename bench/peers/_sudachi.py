@@ -1,0 +1,38 @@
+"""A SudachiPy tokenizer per process, and text cut into pieces it accepts."""
+
+from __future__ import annotations
+
+_tok = None
+
+# Sudachi refuses inputs above 49,149 bytes: 4,000 characters are at most
+# 16,000 bytes of UTF-8; cutting at a line end keeps words whole.
+MAX_CHUNK_CHARS = 4000
+
+
+def tokenizer():
+    global _tok
+    if _tok is None:
+        from sudachipy import Dictionary
+
+        _tok = Dictionary(dict="core").tokenizer()
+    return _tok
+
+
+def mode_c():
+    from sudachipy import SplitMode
+
+    return SplitMode.C
+
+
+def chunks(text: str):
+    """(offset, piece) of ``text``, each at most MAX_CHUNK_CHARS long."""
+    n = len(text)
+    start = 0
+    while start < n:
+        end = min(n, start + MAX_CHUNK_CHARS)
+        if end < n:
+            cut = text.rfind("\n", start, end)
+            if cut > start:
+                end = cut + 1
+        yield start, text[start:end]
+        start = end

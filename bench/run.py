@@ -1,0 +1,521 @@
+#!/usr/bin/env python
+"""Benchmark: this engine beside its peers on the livedoor corpus, one table.
+
+    python bench/run.py [--corpus PATH] [--quick] [--peers a,b,...] [--skip-cold] [--json [OUT]]
+
+For the floor, then this project, then every peer: index the same articles
+in a child process (wall time, docs/s, chars/s, peak RSS of the process
+tree, size on disk), then answer the same queries in a fresh child process
+(warm latency, MRR@10 and recall@10 of the known-item queries), then time a
+cold process answering one query where the system has a command line.  See
+bench/README.md for what each column means.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+sys.path.insert(1, str(BENCH.parent))
+
+from common import (  # noqa: E402
+    KINDS,
+    QUICK_SIZE,
+    load_latency_queries,
+    load_queries,
+    quick_subset,
+    read_corpus,
+    resolve_corpus,
+    text_stats,
+    write_jsonl,
+)
+from peers import PEERS, dir_size, load  # noqa: E402
+
+WORKER = BENCH / "worker.py"
+RESULTS = BENCH / "results"
+
+# The targets of the issue, checked for this project's row.
+TARGET_FLOOR_RATIO = 2.0
+TARGET_WARM_P95_MS = 20.0
+TARGET_COLD_S = 0.5
+TARGET_SIZE_RATIO = 3.0
+
+# The one query every system with a command line answers from a cold start.
+DEFAULT_COLD_QUERY = "iPhone アプリ"
+COLD_RUNS = 7
+BUILD_TIMEOUT_S = 1200
+QUERY_TIMEOUT_S = 900
+
+
+def log(msg: str) -> None:
+    print(msg, flush=True)
+
+
+# ---------------------------------------------------------------------------
+# Running a measured child
+
+
+def _tree_rss(proc) -> int:
+    import psutil
+
+    try:
+        procs = [proc] + proc.children(recursive=True)
+    except psutil.Error:
+        return 0
+    total = 0
+    for p in procs:
+        try:
+            total += p.memory_info().rss
+        except psutil.Error:
+            pass
+    return total
+
+
+def run_worker(args: list[str], timeout: float) -> dict:
+    """Run worker.py with ``args``; its JSON result plus the peak tree RSS.
+
+    A thread samples the summed RSS of the worker and all its descendants
+    every 20 ms (the engine and Whoosh's multiprocessing writer fork
+    workers; Groonga runs as a child).
+    """
+    out = tempfile.NamedTemporaryFile(prefix="bench-", suffix=".json", delete=False)
+    out.close()
+    err = tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace")
+    argv = [sys.executable, str(WORKER), *args, "--out", out.name]
+    started = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=err, stderr=err, cwd=str(BENCH.parent))
+    peak = [0]
+    done = threading.Event()
+
+    def sample():
+        try:
+            import psutil
+
+            p = psutil.Process(proc.pid)
+        except Exception:
+            return
+        while not done.is_set():
+            peak[0] = max(peak[0], _tree_rss(p))
+            done.wait(0.02)
+
+    t = threading.Thread(target=sample, daemon=True)
+    t.start()
+    try:
+        rc = proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        rc = "timeout"
+    done.set()
+    t.join()
+    wall = time.perf_counter() - started
+    err.seek(0)
+    stderr = err.read()
+    err.close()
+    try:
+        result = json.loads(Path(out.name).read_text(encoding="utf-8")) if rc == 0 else None
+    finally:
+        os.unlink(out.name)
+    if result is None:
+        tail = "\n".join(stderr.strip().splitlines()[-15:])
+        raise RuntimeError(f"worker {' '.join(args[:2])} failed ({rc}):\n{tail}")
+    result["process_wall_seconds"] = wall
+    result["peak_tree_rss_mb"] = peak[0] / 2**20
+    result["peak_rss_mb"] = max(
+        result["peak_tree_rss_mb"], result.get("maxrss_self_mb", 0), result.get("maxrss_children_mb", 0)
+    )
+    return result
+
+
+def time_cold(argv: list[str], runs: int) -> dict:
+    """Median wall time of ``runs`` fresh processes (after one untimed run)."""
+    times = []
+    last = None
+    for i in range(runs + 1):
+        t = time.perf_counter()
+        last = subprocess.run(argv, capture_output=True, text=True, encoding="utf-8", errors="replace",
+                              cwd=str(BENCH.parent), timeout=120)
+        ms = (time.perf_counter() - t) * 1000
+        if i:
+            times.append(ms)
+    return {
+        "median_ms": statistics.median(times),
+        "min_ms": min(times),
+        "max_ms": max(times),
+        "runs": runs,
+        "returncode": last.returncode,
+        "output_lines": len([l for l in last.stdout.splitlines() if l.strip()]),
+        "stderr": last.stderr.strip()[-300:],
+    }
+
+
+# ---------------------------------------------------------------------------
+# Metrics
+
+
+def percentile(values, q):
+    """Nearest-rank percentile (q in 0..100)."""
+    if not values:
+        return None
+    s = sorted(values)
+    return s[max(0, math.ceil(q / 100 * len(s)) - 1)]
+
+
+def quality(items, ids_by_query) -> dict:
+    """MRR@10 and recall@10, overall and per kind; rank of each query."""
+    per_kind = {k: [] for k in KINDS}
+    ranks = []
+    for item, ids in zip(items, ids_by_query):
+        ids = ids[:10]
+        rank = ids.index(item.expected) + 1 if item.expected in ids else None
+        ranks.append(rank)
+        per_kind.setdefault(item.kind, []).append(rank)
+    out = {"ranks": ranks}
+
+    def score(rs):
+        if not rs:
+            return None, None
+        return (sum(1 / r for r in rs if r) / len(rs), sum(1 for r in rs if r) / len(rs))
+
+    out["mrr"], out["recall"] = score(ranks)
+    for kind, rs in per_kind.items():
+        out[f"mrr_{kind}"], out[f"recall_{kind}"] = score(rs)
+        out[f"n_{kind}"] = len(rs)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Table
+
+
+COLUMNS = [
+    # key, header, format
+    ("name", "system", "{}"),
+    ("index_s", "index s", "{:.1f}"),
+    ("docs_s", "docs/s", "{:.0f}"),
+    ("chars_s", "kchars/s", "{:.0f}"),
+    ("rss_mb", "peak MB", "{:.0f}"),
+    ("floor_x", "x floor", "{:.2f}"),
+    ("size_mb", "size MB", "{:.1f}"),
+    ("size_x", "x raw", "{:.2f}"),
+    ("p50", "p50 ms", "{:.1f}"),
+    ("p95", "p95 ms", "{:.1f}"),
+    ("max", "max ms", "{:.1f}"),
+    ("cold_ms", "cold ms", "{:.0f}"),
+    ("mrr", "MRR@10", "{:.3f}"),
+    ("recall", "R@10", "{:.2f}"),
+    ("mrr_plain", "MRR pl", "{:.3f}"),
+    ("mrr_variant", "MRR var", "{:.3f}"),
+    ("mrr_partial", "MRR part", "{:.3f}"),
+    ("recall_plain", "R pl", "{:.2f}"),
+    ("recall_variant", "R var", "{:.2f}"),
+    ("recall_partial", "R part", "{:.2f}"),
+]
+
+
+def format_table(rows) -> str:
+    cells = [[h for _, h, _ in COLUMNS]]
+    for row in rows:
+        line = []
+        for key, _, fmt in COLUMNS:
+            v = row.get(key)
+            line.append("n/a" if v is None else (fmt.format(v) if not isinstance(v, str) else v))
+        cells.append(line)
+    widths = [max(len(r[i]) for r in cells) for i in range(len(COLUMNS))]
+    out = []
+    for n, r in enumerate(cells):
+        out.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))))
+        if n == 0:
+            out.append("  ".join("-" * w for w in widths))
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------------------
+# The run
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--corpus", help="livedoor corpus: its .tar.gz, its folder, or the folder holding the archive "
+                                    "(default ../shared/corpus/livedoor)")
+    p.add_argument("--quick", action="store_true", help=f"{QUICK_SIZE} articles (every known-item article plus a "
+                                                        "spread fill-up), for a run of a minute or two")
+    p.add_argument("--peers", default=",".join(PEERS),
+                   help=f"comma-separated peers to run, or 'none' (default all: {','.join(PEERS)})")
+    p.add_argument("--skip-cold", action="store_true", help="skip the cold-process query timings")
+    p.add_argument("--skip-floor", action="store_true", help="skip the SudachiPy floor (no 'x floor' column)")
+    p.add_argument("--cold-query", default=DEFAULT_COLD_QUERY, help=f"query for the cold runs ({DEFAULT_COLD_QUERY!r})")
+    p.add_argument("--cold-runs", type=int, default=COLD_RUNS, help=f"timed cold runs per system ({COLD_RUNS})")
+    p.add_argument("--rounds", type=int, default=3, help="timed rounds over the query set after one warm-up (3)")
+    p.add_argument("--peer-procs", type=int, default=1,
+                   help="writer processes for the Whoosh peers (default 1: stock single-process writer)")
+    p.add_argument("--json", nargs="?", const="", default=None, metavar="OUT",
+                   help="also write every figure as JSON (default bench/results/run-<time>.json; "
+                        "a bare file name goes to bench/results/)")
+    p.add_argument("--per-query", action="store_true", help="also print the rank of every known item per system")
+    p.add_argument("--keep", action="store_true", help="keep the temporary folder with the indexes")
+    return p.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    run_started = time.perf_counter()
+    corpus = resolve_corpus(args.corpus)
+    peers = [] if args.peers.strip() in ("", "none") else [p.strip() for p in args.peers.split(",") if p.strip()]
+    unknown = [p for p in peers if p not in PEERS]
+    if unknown:
+        raise SystemExit(f"unknown peer(s) {', '.join(unknown)}; known: {', '.join(PEERS)}")
+
+    try:
+        import psutil  # noqa: F401
+    except ImportError:
+        log("note: psutil is not installed (pip install psutil): 'peak MB' falls back to the largest "
+            "single process instead of the summed process tree")
+    log(f"corpus: {corpus}")
+    articles = read_corpus(corpus)
+    items = load_queries()
+    subset = args.quick and len(articles) > QUICK_SIZE
+    if subset:
+        articles = quick_subset(articles, {i.expected for i in items})
+    present = {a["id"] for a in articles}
+    missing = [i for i in items if i.expected not in present]
+    if missing:
+        log(f"note: {len(missing)} known-item queries skipped, their article is not in this corpus")
+    items = [i for i in items if i.expected in present]
+    extra = load_latency_queries()
+    query_set = [i.query for i in items] + extra
+    stats = text_stats(articles)
+    log(f"articles: {stats['docs']:,}  chars: {stats['chars']:,}  raw UTF-8: {stats['raw_bytes'] / 1e6:.1f} MB  "
+        f"known-item queries: {len(items)}  latency-only queries: {len(extra)}")
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-run-"))
+    jsonl = tmp / "articles.jsonl"
+    write_jsonl(articles, jsonl)
+    queries_file = tmp / "queries.json"
+    queries_file.write_text(json.dumps(query_set, ensure_ascii=False), encoding="utf-8")
+    # The engine reads the corpus as a user would (the archive); a subset
+    # goes through the same temporary JSONL as the peers.
+    engine_source = str(jsonl) if subset else corpus
+
+    report = {
+        "started": dt.datetime.now().isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "corpus": corpus, "quick": args.quick, **stats,
+        "known_item_queries": len(items), "latency_queries": len(query_set),
+        "cold_query": args.cold_query, "systems": {}, "skipped": {},
+    }
+    rows = []
+    floor_s = None
+
+    try:
+        if not args.skip_floor:
+            log("floor: SudachiPy over every title and body ...")
+            r = run_worker(["floor", "--jsonl", str(jsonl)], BUILD_TIMEOUT_S)
+            floor_s = r["seconds"]
+            report["floor"] = r
+            rows.append({
+                "name": "floor (SudachiPy)", "index_s": floor_s, "docs_s": stats["docs"] / floor_s,
+                "chars_s": stats["chars"] / floor_s / 1000, "rss_mb": r["peak_rss_mb"], "floor_x": 1.0,
+            })
+            log(f"  {floor_s:.1f} s, {r['stats']['morphemes']:,} morphemes")
+
+        for name in ["ours"] + peers:
+            system = load(name)
+            why = system.unavailable()
+            if why:
+                log(f"{system.name}: skipped: {why}")
+                report["skipped"][system.name] = why
+                continue
+            row, detail = bench_system(name, system, args, tmp, jsonl, engine_source, queries_file, stats,
+                                       items, floor_s)
+            rows.append(row)
+            report["systems"][system.name] = detail
+            if not args.keep:
+                shutil.rmtree(tmp / name, ignore_errors=True)
+    finally:
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            log(f"kept: {tmp}")
+
+    total_s = time.perf_counter() - run_started
+    report["run_seconds"] = total_s
+    print_report(rows, report, items, query_set, args, total_s)
+    if args.json is not None:
+        out = Path(args.json) if args.json else RESULTS / f"run-{dt.datetime.now():%Y%m%d-%H%M%S}.json"
+        if args.json and out.parent == Path("."):
+            out = RESULTS / out
+        out.parent.mkdir(parents=True, exist_ok=True)
+        report["rows"] = rows
+        out.write_text(json.dumps(report, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+        log(f"JSON: {out}")
+    return 0
+
+
+def bench_system(name, system, args, tmp, jsonl, engine_source, queries_file, stats, items, floor_s):
+    index_dir = tmp / name
+    index_dir.mkdir()
+    log(f"{system.name}: indexing ...")
+    build_args = ["build", name, "--dir", str(index_dir), "--source", engine_source, "--jsonl", str(jsonl)]
+    if name.startswith("whoosh-") and args.peer_procs != 1:
+        build_args += ["--opts", json.dumps({"procs": args.peer_procs})]
+    b = run_worker(build_args, BUILD_TIMEOUT_S)
+    size = dir_size(str(index_dir))
+    secs = b["seconds"]
+    row = {
+        "name": system.name, "index_s": secs, "docs_s": stats["docs"] / secs,
+        "chars_s": stats["chars"] / secs / 1000, "rss_mb": b["peak_rss_mb"],
+        "floor_x": secs / floor_s if floor_s else None,
+        "size_mb": size["disk_bytes"] / 1e6, "size_x": size["disk_bytes"] / stats["raw_bytes"],
+    }
+    log(f"  {secs:.1f} s, peak {b['peak_rss_mb']:.0f} MB, {size['disk_bytes'] / 1e6:.1f} MB on disk; querying ...")
+    q = run_worker(["query", name, "--dir", str(index_dir), "--queries", str(queries_file),
+                    "--rounds", str(args.rounds)], QUERY_TIMEOUT_S)
+    samples = [ms for per_query in q["times_ms"] for ms in per_query]
+    row.update({"p50": percentile(samples, 50), "p95": percentile(samples, 95), "max": max(samples) if samples else None})
+    qual = quality(items, q["ids"][: len(items)])
+    row.update({k: v for k, v in qual.items() if k != "ranks" and not k.startswith("n_")})
+    cold = None
+    if not args.skip_cold:
+        argv = system.cold_argv(str(index_dir), args.cold_query)
+        if argv:
+            log(f"  cold: {args.cold_runs} fresh processes ...")
+            cold = time_cold(argv, args.cold_runs)
+            if cold["returncode"] != 0:
+                log(f"  cold run exited {cold['returncode']}: {cold['stderr']}")
+            row["cold_ms"] = cold["median_ms"]
+    log(f"  MRR@10 {row['mrr']:.3f}, warm p95 {row['p95']:.1f} ms" + (f", cold {cold['median_ms']:.0f} ms" if cold else ""))
+    query_set = json.loads(queries_file.read_text(encoding="utf-8"))
+    per_query_ms = [statistics.median(t) if t else None for t in q["times_ms"]]
+    detail = {
+        "build": b, "size": size, "query_open_ms": q["open_ms"], "errors": q["errors"],
+        "query_mapping": system.query_mapping, "cold": cold, "quality": qual,
+        "per_query": [
+            {"query": qs, "median_ms": ms, "first_ms": f, "top10": ids}
+            for qs, ms, f, ids in zip(query_set, per_query_ms, q["first_ms"], q["ids"])
+        ],
+    }
+    return row, detail
+
+
+def print_report(rows, report, items, query_set, args, total_s):
+    print()
+    print(f"livedoor {'quick ' if args.quick else ''}run: {report['docs']:,} articles, {report['chars']:,} chars "
+          f"({report['raw_bytes'] / 1e6:.1f} MB UTF-8); {len(items)} known-item queries "
+          f"({', '.join(f'{sum(1 for i in items if i.kind == k)} {k}' for k in KINDS)}); "
+          f"latency over {len(query_set)} queries x {args.rounds} rounds")
+    print()
+    print(format_table(rows))
+    print()
+    print("index s: wall of the indexing call | kchars/s: title+body characters | peak MB: summed RSS of the "
+          "indexing process tree | x floor: index s / floor s | size MB: bytes on disk (10^6) | x raw: size / "
+          "UTF-8 title+body | p50/p95/max: warm in-process query | cold ms: median fresh CLI process "
+          f"({args.cold_query!r}) | MRR@10, R@10: known items, overall and per kind (pl/var/part)")
+    skipped = report["skipped"]
+    for name, why in skipped.items():
+        print(f"skipped {name}: {why}")
+    print()
+    print("query mapping:")
+    for name, d in report["systems"].items():
+        print(f"  {name:16} {d['query_mapping']}")
+        if d["errors"]:
+            print(f"  {'':16} {len(d['errors'])} queries raised errors, e.g. {next(iter(d['errors'].items()))}")
+    print("  peers' warm latency has no snippets or facets; ours has both.")
+
+    ours = next((r for r in rows if r["name"] == "this project"), None)
+    if ours:
+        print()
+        print("targets (this project):")
+        peer_rows = [r for r in rows if r["name"] not in ("this project", "floor (SudachiPy)")]
+
+        def verdict(ok):
+            return {None: "n/a ", True: "PASS", False: "MISS", "tie": "TIE "}[ok]
+
+        checks = [
+            (f"indexing <= {TARGET_FLOOR_RATIO}x floor", ours.get("floor_x"), "{:.2f}x",
+             None if ours.get("floor_x") is None else ours["floor_x"] <= TARGET_FLOOR_RATIO),
+            (f"warm p95 <= {TARGET_WARM_P95_MS:.0f} ms", ours.get("p95"), "{:.1f} ms",
+             None if ours.get("p95") is None else ours["p95"] <= TARGET_WARM_P95_MS),
+            (f"cold search query <= {TARGET_COLD_S} s", ours.get("cold_ms"), "{:.0f} ms",
+             None if ours.get("cold_ms") is None else ours["cold_ms"] <= TARGET_COLD_S * 1000),
+            (f"index size <= {TARGET_SIZE_RATIO}x raw", ours.get("size_x"), "{:.2f}x",
+             None if ours.get("size_x") is None else ours["size_x"] <= TARGET_SIZE_RATIO),
+        ]
+        for key in ["mrr"] + [f"mrr_{k}" for k in KINDS]:
+            best = max((r for r in peer_rows if r.get(key) is not None), key=lambda r: r[key], default=None)
+            label = "MRR@10 " + (key[4:] if "_" in key else "overall") + " above every peer"
+            if best is None or ours.get(key) is None:
+                checks.append((label, ours.get(key), "{:.3f}", None))
+            else:
+                # A kind where ours and the best peer both score 1.000 cannot
+                # separate them: shown as TIE (not met, and not a ranking loss).
+                ok = ours[key] > best[key] or ("tie" if ours[key] == best[key] == 1.0 else False)
+                checks.append((label + f" (best {best['name']} {best[key]:.3f})", ours[key], "{:.3f}", ok))
+        for label, value, fmt, ok in checks:
+            shown = "n/a" if value is None else fmt.format(value)
+            print(f"  {verdict(ok)}  {label}: {shown}")
+        report["targets"] = [{"target": l, "value": v, "pass": ok is True, "tie": ok == "tie"} for l, v, _, ok in checks]
+
+        d = report["systems"]["this project"]
+        ranks = d["quality"]["ranks"]
+        worse = []
+        for n, item in enumerate(items):
+            best_peer = None
+            for name, pd in report["systems"].items():
+                if name == "this project":
+                    continue
+                r = pd["quality"]["ranks"][n]
+                if r and (best_peer is None or r < best_peer[1]):
+                    best_peer = (name, r)
+            mine = ranks[n]
+            if mine != 1 or (best_peer and (mine is None or best_peer[1] < mine)):
+                worse.append((item, mine, best_peer))
+        if worse:
+            print()
+            print("known items this project did not rank first (rank, best peer rank):")
+            for item, mine, best_peer in worse:
+                if len(report["systems"]) == 1:
+                    peer = "(no peers run)"
+                else:
+                    peer = f"{best_peer[0]} {best_peer[1]}" if best_peer else "no peer found it"
+                print(f"  {item.kind:8} ours {mine or '-':>2}  best peer: {peer:20}  {item.expected}  {item.query}")
+        slow = sorted(((p["median_ms"] or 0, p["query"]) for p in d["per_query"]), reverse=True)[:8]
+        print()
+        print("slowest queries for this project (median warm ms): "
+              + ", ".join(f"{q!r} {ms:.0f}" for ms, q in slow))
+    if args.per_query:
+        print_per_query(report, items)
+    print()
+    m, s = divmod(int(total_s), 60)
+    print(f"run time: {m} min {s} s")
+
+
+def print_per_query(report, items):
+    """Rank of the right article per query and system ('-': not in the top 10)."""
+    names = list(report["systems"])
+    short = [n.replace("this project", "ours").replace("whoosh-", "w-").replace("groonga-", "g-")
+             .replace("sqlite-trigram", "fts5") for n in names]
+    print()
+    print("rank of the right article per query (-: not in the top 10):")
+    print("  " + " ".join(f"{s:>10}" for s in short) + "  kind     query")
+    for n, item in enumerate(items):
+        ranks = [report["systems"][name]["quality"]["ranks"][n] for name in names]
+        print("  " + " ".join(f"{(r or '-'):>10}" for r in ranks) + f"  {item.kind:8} {item.query}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
