@@ -37,11 +37,13 @@ from dataclasses import dataclass, field
 
 from whoosh.analysis import Token, Tokenizer
 
-ANALYZER_VERSION = 2
+ANALYZER_VERSION = 3
 
 # Sudachi refuses inputs above 49,149 bytes; a chunk of 4,000 characters is at
 # most 16,000 bytes in UTF-8, and splitting at line ends keeps words whole.
 _MAX_CHUNK_CHARS = 4000
+
+NAME_JOINERS = frozenset("・･=＝")
 
 # Part-of-speech heads that carry no search meaning on their own.
 _UNINDEXED_POS = frozenset({"補助記号", "空白", "助詞", "助動詞"})
@@ -130,6 +132,17 @@ class Morpheme:
     @property
     def indexed(self) -> bool:
         return self.pos[0] not in _UNINDEXED_POS
+
+    @property
+    def joiner(self) -> bool:
+        """The dot or equals sign inside a foreign name (キム・ヨナ,
+        ジャン＝ピエール): not indexed, and it takes no position, so the
+        name's parts are adjacent for phrases and readers may leave it out."""
+        return self.surface in NAME_JOINERS
+
+    @property
+    def person_name(self) -> bool:
+        return self.proper_noun and self.pos[2] == "人名"
 
     @property
     def proper_noun(self) -> bool:
@@ -294,7 +307,7 @@ def morph_terms(morphemes):
     pos = 0
     for m in morphemes:
         if not m.indexed:
-            pos += 1
+            pos += 0 if m.joiner else 1
             continue
         yield m.term, pos, m.start, m.end
         if m.a_units:
@@ -318,22 +331,29 @@ def ngram_runs(morphemes):
 
     A run gets bigrams when it holds a word the dictionary does not know
     (ヨシタケシンスケ) or joins several words into one coinage
-    (ガンダム + エース).  A single known katakana word (スマートフォン) does
-    not: its own term already finds it, and its bigrams would only make the
-    n-gram postings long and every katakana query slow.
+    (ガンダム + エース, or シーバス・リーガル across its dot).  A single known
+    katakana word (スマートフォン) does not: its own term already finds it,
+    and its bigrams would only make the n-gram postings long and every
+    katakana query slow.
     """
-    run = []
+    run = []  # the run's words, without joiners
+    pending_joiner = False
 
     def flush():
         if run and (len(run) > 1 or run[0].oov):
             yield run[0].start, run[-1].end
 
     for m in morphemes:
-        if m.ngram_worthy and (not run or m.start == run[-1].end):
+        if m.ngram_worthy and (not run or m.start == run[-1].end or (pending_joiner and m.start == joiner_end)):
             run.append(m)
+            pending_joiner = False
+            continue
+        if m.joiner and run and m.start == run[-1].end and not pending_joiner:
+            pending_joiner, joiner_end = True, m.end
             continue
         yield from flush()
         run = [m] if m.ngram_worthy else []
+        pending_joiner = False
     yield from flush()
 
 
@@ -348,12 +368,14 @@ def ngram_terms(text: str, morphemes):
     """(gram, position, start, end) for the n-gram field."""
     pos = 0
     for start, end in ngram_runs(morphemes):
-        run = fold(text[start:end])
+        # Joiners are left out, so キムヨナ typed without the dot meets キム・ヨナ.
+        kept = [i for i in range(start, end) if text[i] not in NAME_JOINERS]
+        run = fold("".join(text[i] for i in kept))
         # NFKC may change the length (ｶﾞ → ガ): offsets then span the run.
-        exact = len(run) == end - start
+        exact = len(run) == len(kept)
         for i, gram in enumerate(bigrams(run)):
             if exact:
-                yield gram, pos, start + i, start + i + len(gram)
+                yield gram, pos, kept[i], kept[i + len(gram) - 1] + 1
             else:
                 yield gram, pos, start, end
             pos += 1
@@ -361,12 +383,24 @@ def ngram_terms(text: str, morphemes):
 
 
 def reading_terms(morphemes):
-    """(reading, position, start, end) of proper nouns not written in kana."""
-    pos = 0
-    for m in morphemes:
+    """(reading, position, start, end) of proper nouns not written in kana,
+    and of each full name (姓 + 名) as one word, so みずきなな typed without a
+    space finds 水樹奈々."""
+    name, name_pos = [], 0  # the person-name parts just before this morpheme
+
+    def full_name():
+        if len(name) > 1 and not all(is_kana(fold(p.surface)) for p in name):
+            yield "".join(p.reading for p in name), name_pos, name[0].start, name[-1].end
+
+    for pos, m in enumerate(morphemes):
+        if m.person_name and name and m.start == name[-1].end:
+            name.append(m)
+        else:
+            yield from full_name()
+            name, name_pos = ([m] if m.person_name else []), pos
         if m.proper_noun and m.reading and not is_kana(fold(m.surface)):
             yield m.reading, pos, m.start, m.end
-        pos += 1
+    yield from full_name()
 
 
 # ---------------------------------------------------------------------------

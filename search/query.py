@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from whoosh import query as wq
 
 from index import config
-from index.analysis import analyze, bigrams, fold, hira_to_kata, is_kana
+from index.analysis import analyze, bigrams, fold, hira_to_kata, is_kana, is_katakana
 from index.schema import fold_keyword
 from search.dates import DateError, parse_bound, parse_date_range, whole_months
 
@@ -272,7 +272,7 @@ def _fine_terms(morphemes):
     out, pos = [], 0
     for m in morphemes:
         if not m.indexed:
-            pos += 1
+            pos += 0 if m.joiner else 1
         elif m.a_units:
             for a in m.a_units:
                 out.append((a.term, pos))
@@ -310,6 +310,12 @@ def _segment_query(text, segment, sources, ctx):
         if len(segment) == 1:
             m = segment[0]
             alts.append(wq.Term(src, m.term, boost=w))
+            surface = fold(m.surface)
+            if surface != m.term and is_katakana(surface):
+                # Out of context Sudachi may take a katakana name for another
+                # word (クック as the adverb くっく); the article indexed the
+                # name under its own form.
+                alts.append(wq.Term(src, surface, boost=w))
             if m.a_units:
                 # The article may have the compound split into other C units.
                 alts.append(_phrase(src, [(a.term, i) for i, a in enumerate(m.a_units)], w))

@@ -29,6 +29,9 @@ ARTICLES = {
     "reading-xi": "習近平国家主席が演説した。",
     "reading-watanabe": "渡邊社長が新方針を発表した。",
     "case-iphone": "新型iPhoneの予約が始まった。",
+    "dot-kimyuna": "フィギュアスケートのキム・ヨナが記者会見を開いた。",
+    "fullname-kana": "声優の水樹奈々がドームで公演した。",
+    "katakana-name": "アップルのティム・クックCEOが登壇した。",
     "kyoto": "京都の紅葉が見頃を迎え、京都の寺に観光客が集まった。",
     "tokyoto": "東京都の人口が過去最多になった。",
 }
@@ -53,6 +56,10 @@ CASES = [
     ("しゅうきんぺい", "reading-xi"),
     ("渡辺", "reading-watanabe"),
     ("IPHONE", "case-iphone"),
+    ("キムヨナ", "dot-kimyuna"),
+    ("キム・ヨナ", "dot-kimyuna"),
+    ("みずきなな", "fullname-kana"),
+    ("クック", "katakana-name"),
     ("ｉＰｈｏｎｅ", "case-iphone"),
 ]
 
