@@ -513,7 +513,7 @@ def test_forced_format(tmp_path):
     assert problems == []
     assert article["title"] == '{"title": "not json for plaintext"}'
     assert article["date"] == datetime(2020, 1, 1, tzinfo=JST)
-    assert FORMATS == ("plaintext", "livedoor", "jsonl")
+    assert FORMATS == ("plaintext", "livedoor", "jsonl", "feed", "html", "markdown")
 
 
 def test_detect_format_by_name(tmp_path):

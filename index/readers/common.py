@@ -8,6 +8,7 @@ content hash are computed in exactly one place and an article read from a
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
 import os
@@ -16,6 +17,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Iterable, Iterator, Optional
+
+from index import config
 
 #: Japan Standard Time; Japanese news sources give local times without a zone.
 JST = timezone(timedelta(hours=9), "JST")
@@ -45,6 +48,28 @@ class ReadProblem:
         if self.line is None:
             return f"{self.source}: {self.message}"
         return f"{self.source}:{self.line}: {self.message}"
+
+
+#: Human names of the encodings :func:`decode_bytes` returns.
+ENCODING_NAMES = {
+    "utf-8": "UTF-8",
+    "utf-8-sig": "UTF-8 with BOM",
+    "utf-16": "UTF-16",
+    "cp932": "Shift_JIS (cp932)",
+    "euc_jp": "EUC-JP",
+}
+
+
+@dataclass(frozen=True)
+class EncodingNote(ReadProblem):
+    """Not a problem: a file that is not plain UTF-8 was decoded as ``encoding``.
+
+    Readers pass it to ``report`` like a problem; :func:`read_paths` hands it
+    to ``on_decoded`` instead of ``on_problem``, so the indexing summary can
+    say which encodings were assumed.
+    """
+
+    encoding: str = ""
 
 
 Report = Callable[[ReadProblem], None]
@@ -145,10 +170,13 @@ def text_from_bytes(data: bytes, source: str, report: Report) -> Optional[str]:
         report(ReadProblem(source, None, "binary file (NUL bytes), skipped"))
         return None
     try:
-        text, _encoding = decode_bytes(data, source)
+        text, encoding = decode_bytes(data, source)
     except UndecodableError as exc:
         report(ReadProblem(source, None, exc.reason))
         return None
+    if encoding != "utf-8":
+        name = ENCODING_NAMES.get(encoding, encoding)
+        report(EncodingNote(source, None, f"decoded as {name}", warning=True, encoding=encoding))
     if not text.strip():
         report(ReadProblem(source, None, "empty file"))
         return None
@@ -164,6 +192,49 @@ def load_text(path: str, report: Report) -> Optional[str]:
         report(ReadProblem(path, None, f"cannot read: {exc.strerror or exc}"))
         return None
     return text_from_bytes(data, path, report)
+
+
+#: Charset labels decoded the way browsers decode them (WHATWG Encoding):
+#: pages and feeds labelled Shift_JIS use cp932's extra characters (①, ～,
+#: 髙) all the time, and Python's strict shift_jis codec fails on them.
+CHARSET_ALIASES = {
+    "shift_jis": "cp932", "shift-jis": "cp932", "sjis": "cp932", "x-sjis": "cp932",
+    "ms_kanji": "cp932", "csshiftjis": "cp932", "windows-31j": "cp932", "ms932": "cp932",
+    "x-euc-jp": "euc_jp",
+    "iso-8859-1": "cp1252", "latin1": "cp1252", "us-ascii": "cp1252", "ascii": "cp1252",
+    # Markup whose ASCII declaration was readable as bytes is not UTF-16.
+    "utf-16": "utf-8", "utf-16le": "utf-8", "utf-16be": "utf-8",
+}
+#: ``<?xml version="1.0" encoding="Shift_JIS"?>`` at the start of a file.
+XML_DECLARED_ENCODING = re.compile(rb"""^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)""")
+_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+
+
+def decode_declared(
+    data: bytes, charset: Optional[str], line: Optional[int], source: str, report: Report
+) -> Optional[str]:
+    """Decode markup with the ``charset`` it declares (on ``line``).
+
+    A BOM outranks the declaration, as in browsers.  With no declaration, or
+    one that does not fit the bytes (reported), the encoding is guessed like
+    any other input's (:func:`text_from_bytes`).
+    """
+    if charset and data.strip() and not is_binary(data) and not data.startswith(_BOMS):
+        codec = CHARSET_ALIASES.get(charset.lower(), charset)
+        try:
+            text = data.decode(codec)
+        except LookupError:
+            reason = f"unknown charset {charset!r} declared"
+        except UnicodeDecodeError as exc:
+            reason = f"declared charset {charset!r} does not fit byte {exc.start}"
+        else:
+            encoding = codecs.lookup(codec).name
+            if encoding != "utf-8":
+                name = ENCODING_NAMES.get(encoding, encoding)
+                report(EncodingNote(source, line, f"decoded as {name}, as declared", warning=True, encoding=encoding))
+            return text
+        report(ReadProblem(source, line, f"{reason}; the encoding is guessed instead", warning=True))
+    return text_from_bytes(data, source, report)
 
 
 def split_lines(text: str) -> list[str]:
@@ -253,6 +324,10 @@ def parse_date(text: str) -> Optional[datetime]:
             return None
     if value.tzinfo is None:
         value = value.replace(tzinfo=JST)
+    try:
+        value.astimezone(timezone.utc)  # the index keeps dates in UTC
+    except OverflowError:  # 0001-01-01 in JST is before year 1 in UTC
+        return None
     return value
 
 
@@ -277,6 +352,43 @@ def content_hash(article: dict) -> str:
     return hashlib.sha1(encoded.encode("utf-8")).hexdigest()
 
 
+def printable_name(name: str) -> str:
+    """``name`` as real Unicode, which is all the index can store.
+
+    A file name that is not valid UTF-8 reaches Python with its odd bytes as
+    lone surrogates (os.fsdecode's surrogateescape); those bytes are written
+    as ``\\xNN`` instead, so the article still gets a stable, readable id.
+    """
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        pass
+    try:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate that did not come from a byte
+        return re.sub("[\ud800-\udfff]", "\ufffd", name)
+
+
+def _cut_to_limit(text: str, limit: int, what: str, source: str, report: Optional[Report]) -> str:
+    """``text`` cut to at most ``limit`` characters, at a line end if one is
+    near: a 50 MB "article" (a log file, a database dump) would otherwise
+    keep the analyser busy for minutes and bloat the index."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind("\n", 0, limit + 1)
+    if cut < limit * 0.9:
+        cut = limit
+    if report is not None:
+        setting = f"MAX_{what.upper()}_CHARS"
+        report(ReadProblem(
+            source, None,
+            f"{what} is {len(text):,} characters long; only the first {cut:,} are kept ({setting} in index/config.py)",
+            warning=True,
+        ))
+    return text[:cut]
+
+
 def make_article(
     *,
     source: str,
@@ -289,15 +401,23 @@ def make_article(
     author: Optional[str] = None,
     related: Iterable[str] = (),
     id: Optional[str] = None,
+    report: Optional[Report] = None,
 ) -> dict:
-    """Build an article dict with every key, normalised, and its hash."""
-    source = os.fspath(source)
+    """Build an article dict with every key, normalised, and its hash.
+
+    A title or body longer than ``config.MAX_TITLE_CHARS`` /
+    ``config.MAX_BODY_CHARS`` is cut to that length, with a warning to
+    ``report`` naming the source.
+    """
+    source = printable_name(os.fspath(source))
     url = (url or "").strip() or None
+    title = _cut_to_limit((title or "").strip(), config.MAX_TITLE_CHARS, "title", source, report).strip()
+    body = _cut_to_limit(body or "", config.MAX_BODY_CHARS, "body", source, report)
     article = {
-        "id": id or url or source,
+        "id": printable_name(id or url or source),
         "url": url,
-        "title": (title or "").strip(),
-        "body": clean_body(body or ""),
+        "title": title,
+        "body": clean_body(body),
         "date": date,
         "tags": unique(tag.strip() for tag in tags),
         "category": (category or "").strip() or None,
@@ -308,6 +428,75 @@ def make_article(
     }
     article["hash"] = content_hash(article)
     return article
+
+
+# --------------------------------------------------------------------------
+# HTML -> text (feed items and rendered Markdown; whole saved pages go through
+# trafilatura instead, which also drops navigation, ads and footers)
+
+#: Elements whose content is never article text.
+_HTML_SKIPPED = frozenset({"script", "style", "noscript", "template", "iframe", "object", "svg", "head"})
+#: Elements that start a new paragraph (a blank line before and after).
+_HTML_PARAGRAPHS = frozenset({
+    "p", "div", "section", "article", "header", "footer", "aside", "main", "nav",
+    "blockquote", "pre", "ul", "ol", "dl", "table", "figure", "figcaption",
+    "h1", "h2", "h3", "h4", "h5", "h6", "hr", "address", "details", "summary",
+})
+#: Elements that start a new line inside a paragraph.
+_HTML_LINES = frozenset({"br", "li", "dt", "dd", "tr", "caption"})
+# Sentinels for breaks while whitespace is being collapsed: they survive the
+# collapsing and become newlines afterwards.  Control characters are removed
+# from the markup first, so they cannot come from the input.
+_PARAGRAPH, _LINE = "\x1e", "\x1f"
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CJK = "\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+# A line break in the markup between two Japanese characters is a wrapped
+# source line, not a space: "東京都\n庁" must stay one word for Sudachi.
+_CJK_WRAP = re.compile(f"(?<=[{_CJK}])[ \t\r\n\f]*\n[ \t\r\n\f]*(?=[{_CJK}])")
+# ASCII whitespace only: U+3000 and NBSP are content in Japanese text.
+_HTML_SPACE = re.compile(r"[ \t\r\n\f]+")
+
+
+def html_to_text(markup: str) -> str:
+    """Plain text of an HTML fragment, keeping paragraphs and line breaks.
+
+    Tags go, entities are decoded, scripts and styles are dropped with their
+    content, whitespace is collapsed the way a browser does (except between
+    Japanese characters, see ``_CJK_WRAP``), and block elements become line
+    breaks so the body keeps its paragraphs.
+    """
+    import lxml.etree
+    import lxml.html  # imported here: only the feed and Markdown readers need it
+
+    markup = _CONTROL.sub("", markup or "")
+    if not markup.strip():
+        return ""
+    try:
+        root = lxml.html.fragment_fromstring(markup, create_parent="div")
+    except (lxml.etree.ParserError, ValueError):
+        return clean_body(markup)  # not parseable as HTML: it is text already
+    parts: list[str] = []
+
+    def walk(element) -> None:
+        tag = element.tag.lower() if isinstance(element.tag, str) else None  # None: comment, PI
+        if tag is not None and tag not in _HTML_SKIPPED:
+            if tag in _HTML_PARAGRAPHS:
+                parts.append(_PARAGRAPH)
+            elif tag in _HTML_LINES:
+                parts.append(_LINE)
+            parts.append(element.text or "")
+            for child in element:
+                walk(child)
+            if tag in _HTML_PARAGRAPHS:
+                parts.append(_PARAGRAPH)
+        parts.append(element.tail or "")
+
+    walk(root)
+    text = _CJK_WRAP.sub("", "".join(parts))
+    text = _HTML_SPACE.sub(" ", text)
+    text = re.sub(f" *([{_PARAGRAPH}{_LINE}]) *", r"\1", text)
+    text = text.replace(_PARAGRAPH, "\n\n").replace(_LINE, "\n")
+    return clean_body(text).strip()
 
 
 # --------------------------------------------------------------------------
@@ -354,5 +543,7 @@ def walk_files(
                     yield from walk(child)
             elif entry.is_file():
                 yield child
+            elif entry.is_symlink():  # is_file() and is_dir() follow links; this one leads nowhere
+                report(ReadProblem(child, None, "broken link: its target does not exist"))
 
     yield from walk(os.fspath(path))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from typing import Any, Iterator, Optional
 
 from .common import (
@@ -24,6 +25,10 @@ from .common import (
 )
 
 _TEXT_FIELDS = ("id", "url", "title", "body", "category", "source", "author")
+# JSON's \uXXXX escapes can spell half a surrogate pair, which is not Unicode:
+# such a string cannot be encoded as UTF-8 (hashing, storing and exporting it
+# would fail), so each one becomes U+FFFD and the article is kept.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class _BadRecord(ValueError):
@@ -64,6 +69,11 @@ def parse_record(record: Any, path: str, lineno: int, report: Report) -> Optiona
     except _BadRecord as exc:
         report(ReadProblem(path, lineno, str(exc)))
         return None
+    if any(_LONE_SURROGATE.search(v) for v in [*fields.values(), *tags, *related] if v):
+        report(ReadProblem(path, lineno, "unpaired surrogate escape (\\udXXX) replaced by U+FFFD; article kept", warning=True))
+        fields = {k: _LONE_SURROGATE.sub("\ufffd", v) if v else v for k, v in fields.items()}
+        tags = [_LONE_SURROGATE.sub("\ufffd", v) for v in tags]
+        related = [_LONE_SURROGATE.sub("\ufffd", v) for v in related]
 
     if not (fields["title"] or "").strip() and not (fields["body"] or "").strip():
         report(ReadProblem(path, lineno, "record has neither title nor body"))
@@ -90,6 +100,7 @@ def parse_record(record: Any, path: str, lineno: int, report: Report) -> Optiona
         source=(fields["source"] or "").strip() or path,
         author=fields["author"],
         related=related,
+        report=report,
     )
 
 

@@ -140,6 +140,7 @@ def parse_article(text: str, source: str, category: Optional[str], report: Repor
         body="\n".join(lines[3:]),
         date=date,
         category=category,
+        report=report,
     )
 
 

@@ -144,6 +144,7 @@ def parse_text(text: str, source: str, report: Report) -> Optional[dict]:
         tags=tags,
         author=author,
         related=related,
+        report=report,
     )
 
 
