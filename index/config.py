@@ -14,9 +14,27 @@ from pathlib import Path
 DEFAULT_INDEX_DIR = ".search-index"
 INDEX_ENV_VAR = "SEARCH_INDEX"
 
-# Articles per commit.  A crash (kill -9, power loss) loses at most the batch
-# being written; a larger batch indexes a little faster.
-DEFAULT_BATCH_SIZE = 500
+# Articles per commit (`search index --batch-size`).  A crash (kill -9, power
+# loss) loses at most the batch being written.  Each commit writes new
+# segments and merges small ones, which in Whoosh's pure-Python writer costs
+# as much as the postings themselves at 500 per batch: the whole livedoor
+# corpus took 83 s in batches of 500 and 47 s in one (bench/, same machine).
+# A run that writes more than one batch ends by merging everything into one
+# segment (index/writer.py), which searches need.
+# tests/test_crash.py kills indexing runs to hold the promise.
+DEFAULT_BATCH_SIZE = 2000
+
+# How long `search index` (and `search delete`) waits for another run holding
+# the index to finish before giving up (`search index --lock-timeout`).
+LOCK_TIMEOUT_SECONDS = 60.0
+
+# The longest title and body kept of one article, in characters; the rest is
+# dropped with a warning naming the file.  The longest livedoor article has
+# 12,000 characters; 100,000 take about two seconds to analyse and index,
+# while a 50 MB "article" (a log or a dump saved as .txt) would take many
+# minutes and bloat the index.
+MAX_TITLE_CHARS = 1_000
+MAX_BODY_CHARS = 100_000
 
 # Worker processes for indexing.  Whoosh's writer is pure Python and
 # single-threaded, so a second process roughly halves the wall time on large

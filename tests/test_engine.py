@@ -174,3 +174,18 @@ def test_missing_index_message(tmp_path):
 
     with pytest.raises(IndexMissing, match="search index"):
         Searcher(tmp_path / "nothing-here")
+
+
+def test_same_id_twice_in_one_run(tmp_path):
+    """Feed snapshots or pages sharing a canonical URL: the later copy wins,
+    and re-running with nothing changed writes nothing."""
+    a, b, ix = tmp_path / "a.jsonl", tmp_path / "b.jsonl", tmp_path / "ix"
+    _write(a, [{"id": "x", "title": "古い見出し", "body": "仙台で七夕まつり。"}, {"id": "y", "title": "別記事", "body": "青森のねぶた。"}])
+    _write(b, [{"id": "x", "title": "新しい見出し", "body": "仙台で七夕まつりが開幕。"}])
+    first = index_paths([a, b], ix)
+    assert (first.added, first.updated) == (2, 0)
+    again = index_paths([a, b], ix)
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 2)  # counted per article, not per copy
+    with Searcher(ix) as s:
+        assert s.get("x")["title"] == "新しい見出し"
+        assert s.stats()["documents"] == 2
