@@ -26,18 +26,27 @@ position, so phrases do not jump over them.
 The Sudachi objects live in module globals created lazily once per process:
 Whoosh pickles the schema with its analyzers, and Sudachi objects must not be
 part of that state.
+
+An index may have a user dictionary (``index.userdict``: words the newsroom
+added).  Which dictionary analyses a text is a context setting, not an
+argument threaded through Whoosh: ``with using_dictionary(d):`` makes every
+analysis in that context (indexing, query compiling, the analyze page) use
+``d``; each thread keeps one Sudachi tokenizer per dictionary it has seen, and
+the analysis cache is keyed by the dictionary too.  Writer worker processes
+are forked inside the context and inherit it.
 """
 
 from __future__ import annotations
 
-import os
+import contextvars
 import threading
 import unicodedata
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from whoosh.analysis import Token, Tokenizer
 
-ANALYZER_VERSION = 3
+ANALYZER_VERSION = 4
 
 # Sudachi refuses inputs above 49,149 bytes; a chunk of 4,000 characters is at
 # most 16,000 bytes in UTF-8, and splitting at line ends keeps words whole.
@@ -51,23 +60,64 @@ _UNINDEXED_POS = frozenset({"補助記号", "空白", "助詞", "助動詞"})
 _local = threading.local()
 
 
-def _tokenizer():
-    """The process's Sudachi tokenizer, created on first use.
+@dataclass(frozen=True)
+class UserDictionary:
+    """The dictionary analysis uses: Sudachi's system dictionary, plus a
+    compiled user dictionary when ``path`` is set.  ``version`` is recorded
+    with every article it analyses (see index.userdict)."""
+
+    path: str | None = None
+    version: int = 0
+
+
+SYSTEM_DICTIONARY = UserDictionary()
+_active_dictionary = contextvars.ContextVar("user_dictionary", default=SYSTEM_DICTIONARY)
+
+
+def active_dictionary() -> UserDictionary:
+    """The dictionary analyses in this context use."""
+    return _active_dictionary.get()
+
+
+@contextmanager
+def using_dictionary(dictionary: UserDictionary | None):
+    """Analyse with ``dictionary`` (None: the system dictionary alone) inside the block."""
+    token = _active_dictionary.set(dictionary or SYSTEM_DICTIONARY)
+    try:
+        yield
+    finally:
+        _active_dictionary.reset(token)
+
+
+class _Sudachi:
+    """A Sudachi dictionary and its tokenizer, for one thread."""
+
+    def __init__(self, user_path: str | None):
+        from sudachipy import Config, Dictionary
+
+        config = Config(user=[user_path]) if user_path else None
+        self.dictionary = Dictionary(config=config, dict="core") if config else Dictionary(dict="core")
+        self.tokenizer = self.dictionary.tokenizer()
+
+
+def _sudachi() -> _Sudachi:
+    """This thread's Sudachi for the active dictionary, created on first use.
 
     One per thread: a SudachiPy tokenizer is not safe to share between threads
     (the web server answers requests on several).
     """
-    tok = getattr(_local, "tokenizer", None)
-    if tok is None:
-        from sudachipy import Dictionary
+    instances = getattr(_local, "sudachi", None)
+    if instances is None:
+        instances = _local.sudachi = {}
+    path = active_dictionary().path
+    instance = instances.get(path)
+    if instance is None:
+        instance = instances[path] = _Sudachi(path)
+    return instance
 
-        kwargs = {"dict": "core"}
-        user_dict = os.environ.get("SEARCH_USER_DICT")
-        if user_dict:
-            kwargs["user"] = user_dict
-        tok = Dictionary(**kwargs).tokenizer()
-        _local.tokenizer = tok
-    return tok
+
+def _tokenizer():
+    return _sudachi().tokenizer
 
 
 def _split_modes():
@@ -128,6 +178,7 @@ class Morpheme:
     term: str  # fold(normalized): the search term
     a_units: list = field(default_factory=list)  # SubUnit, only when it splits
     b_units: list = field(default_factory=list)
+    entity: str = ""  # person, place or org for a user-dictionary word given one
 
     @property
     def indexed(self) -> bool:
@@ -169,11 +220,18 @@ class Analysis:
 
     @property
     def entities(self):
-        """Named entities of this text, extracted once from these morphemes."""
+        """Named entities of this text, extracted once from these morphemes,
+        plus the user-dictionary words given an entity type that the rules
+        did not already cover."""
         if self._entities is None:
-            from index.entities import extract_entities
+            from index.entities import Entity, extract_entities
 
-            self._entities = extract_entities(self)
+            found = extract_entities(self)
+            for m in self.morphemes:
+                if m.entity and not any(e.start < m.end and m.start < e.end for e in found):
+                    found.append(Entity(self.text[m.start : m.end], m.entity, m.start, m.end))
+            found.sort(key=lambda e: e.start)
+            self._entities = found
         return self._entities
 
 
@@ -233,8 +291,13 @@ def _sub_units(m, mode, offset):
     return [SubUnit(fold(s.normalized_form()), s.begin() + offset, s.end() + offset) for s in subs]
 
 
+# Entity types a user-dictionary word may carry in its Sudachi user data.
+USER_ENTITY_TYPES = ("person", "place", "org")
+
+
 def _run_sudachi(text: str) -> list:
-    tok = _tokenizer()
+    sudachi = _sudachi()
+    tok = sudachi.tokenizer
     mode_a, mode_b, mode_c = _split_modes()
     out = []
     for offset, chunk in _chunks(text):
@@ -258,8 +321,52 @@ def _run_sudachi(text: str) -> list:
                 morph.a_units = _sub_units(m, mode_a, offset)
                 if morph.a_units:
                     morph.b_units = _sub_units(m, mode_b, offset)
-            out.append(morph)
+            if m.dictionary_id() > 0 and not morph.oov:  # a user-dictionary word
+                entity = m.user_data()
+                morph.entity = entity if entity in USER_ENTITY_TYPES else ""
+            if out and morph.numeral and out[-1].pos[2:4] == ("人名", "姓"):
+                out.extend(_given_name_in_numeral(sudachi.dictionary, morph))
+            else:
+                out.append(morph)
     return out
+
+
+_KANJI_DIGITS = "〇一二三四五六七八九"
+
+
+def _given_name_in_numeral(dictionary, numeral: Morpheme) -> list:
+    """A numeral right after a surname that starts with a given name, split.
+
+    Sudachi joins kanji digits into one number after choosing the best path,
+    so 加藤一二三九段 comes out as 加藤 + 1239 + 段 and the name 一二三 is
+    lost (加藤一二三さん, where no digit follows, is fine).  A run of bare
+    kanji digits right after a surname is almost always a given name: when
+    the dictionary has a given name (人名,名) that begins the run, it becomes
+    that name and the rest stays a number.
+    """
+    surface = numeral.surface
+    if len(surface) < 2 or not all(c in _KANJI_DIGITS for c in surface):
+        return [numeral]
+    for length in range(len(surface), 1, -1):
+        for entry in dictionary.lookup(surface[:length]):
+            if entry.part_of_speech()[2:4] == ("人名", "名"):
+                name = Morpheme(
+                    surface=surface[:length],
+                    normalized=entry.normalized_form(),
+                    reading=entry.reading_form(),
+                    pos=tuple(entry.part_of_speech()),
+                    start=numeral.start,
+                    end=numeral.start + length,
+                    oov=False,
+                    term=fold(entry.normalized_form()),
+                )
+                out = [name]
+                rest = surface[length:]
+                if rest:
+                    digits = "".join(str(_KANJI_DIGITS.index(c)) for c in rest)
+                    out.append(Morpheme(rest, digits, "", numeral.pos, name.end, numeral.end, False, digits))
+                return out
+    return [numeral]
 
 
 _CACHE_SIZE = 8
@@ -272,16 +379,21 @@ def _cache() -> dict:
     return cache
 
 
+def _key(text):
+    # The same text analyses differently under another user dictionary.
+    return active_dictionary().path, text
+
+
 def _remember(text, result):
     cache = _cache()
     if len(cache) >= _CACHE_SIZE:
         cache.pop(next(iter(cache)))
-    cache[text] = result
+    cache[_key(text)] = result
 
 
 def analyze(text: str) -> Analysis:
     """Analyse ``text`` once; repeated calls with the same text reuse the pass."""
-    hit = _cache().get(text)
+    hit = _cache().get(_key(text))
     if isinstance(hit, Analysis):
         return hit
     result = Analysis(text, _run_sudachi(text) if text else [])
@@ -292,7 +404,7 @@ def analyze(text: str) -> Analysis:
 def _parts_of(text: str) -> list:
     """The parts a field value stands for: a registered combination, or the
     text alone with weight 1."""
-    hit = _cache().get(text)
+    hit = _cache().get(_key(text))
     if isinstance(hit, Composite):
         return hit.parts
     return [Part(0, analyze(text), 1.0)]
@@ -490,7 +602,11 @@ __all__ = [
     "ANALYZER_VERSION",
     "Analysis",
     "Morpheme",
+    "SYSTEM_DICTIONARY",
+    "UserDictionary",
+    "active_dictionary",
     "analyze",
+    "using_dictionary",
     "combine",
     "fold",
     "bigrams",

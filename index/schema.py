@@ -12,6 +12,10 @@ queries.
 
 Keyword fields (tags, category, source, people, places, organisations) are
 indexed in NFKC form so ＮＡＴＯ and NATO meet, and stored as written.
+
+``dict_version`` records which version of the index's user dictionary
+analysed each article (``index.userdict``), so a dictionary change rewrites
+only the articles it concerns and can tell which are done.
 """
 
 from __future__ import annotations
@@ -21,10 +25,18 @@ import unicodedata
 
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
-from index.analysis import ANALYZER_VERSION, MorphAnalyzer, NgramAnalyzer, ReadingAnalyzer, analyze, combine
+from index.analysis import (
+    ANALYZER_VERSION,
+    MorphAnalyzer,
+    NgramAnalyzer,
+    ReadingAnalyzer,
+    active_dictionary,
+    analyze,
+    combine,
+)
 from index.entities import ENTITY_TYPES, EXTRACTOR_VERSION
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Weight of a title word relative to a body word.  Applied when indexing:
 # changing it needs `search index --rebuild`.
@@ -61,6 +73,7 @@ def build_schema() -> Schema:
         place=KEYWORD(stored=True, commas=True, scorable=True),
         org=KEYWORD(stored=True, commas=True, scorable=True),
         entities=STORED(),  # [(text, type, field, start, end)]
+        dict_version=ID(stored=True),  # the user dictionary version that analysed it
     )
 
 
@@ -121,6 +134,7 @@ def to_document(article: dict) -> dict:
         "author": article.get("author"),
         "related": list(article.get("related") or []),
         "entities": entities,
+        "dict_version": str(active_dictionary().version),
     }
     for name in ("category", "source"):
         if article.get(name):

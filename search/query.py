@@ -10,19 +10,36 @@ unit becomes a small OR of the ways an article can contain it (the word, its
 sub-units as a phrase, its character bigrams if it is katakana or unknown,
 its reading if it is a proper noun), and a chunk of several units gets an
 optional phrase clause so the words side by side rank first.
+
+Synonym sets (``search.synonyms``) are applied here, at query time: a run of
+units that is a form of a set becomes an OR of the form typed and the set's
+other forms, each of those weighted so that an article using it ranks a
+little below one using the form typed; a phrase is tried with each form in
+place, the words' order kept.  ``explain`` says how a query will be
+expanded (synonyms, kana, numbers, normalized forms, era dates).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
+import math
 import unicodedata
 from dataclasses import dataclass
 
 from whoosh import query as wq
+from whoosh.query.compound import DefaultOr
 
 from index import config
 from index.analysis import analyze, bigrams, fold, hira_to_kata, is_kana, is_katakana
 from index.schema import fold_keyword
-from search.dates import DateError, parse_bound, parse_date_range, whole_months
+from search.dates import DateError, describe_date, parse_bound, parse_date_range, whole_months
+from search.synonyms import SYNONYM_WEIGHT, Match
+
+# At most this many spellings of one phrase are searched (the phrase as
+# typed, then with synonyms in place): three sets in one phrase would
+# otherwise multiply into dozens of phrase clauses.
+MAX_PHRASE_VARIANTS = 8
 
 
 class QuerySyntaxError(ValueError):
@@ -65,6 +82,7 @@ class DateSpan:
     start: object  # naive UTC datetime or None
     end: object
     months: list | None = None  # the same span as whole months ("2012-09"), if it is one
+    text: str = ""  # as written: 平成24年, or [2012-01 TO 2012-06]
 
 
 @dataclass
@@ -223,11 +241,14 @@ class _Parser:
         try:
             if field == "date":
                 if tok[0] == "RANGE":
-                    return DateSpan(parse_bound(tok[1], upper=False), parse_bound(tok[2], upper=True))
+                    return DateSpan(parse_bound(tok[1], upper=False), parse_bound(tok[2], upper=True),
+                                    text=f"[{tok[1]} TO {tok[2]}]")
                 start, end = parse_date_range(tok[1])
-                return DateSpan(start, end, whole_months(tok[1]))
+                return DateSpan(start, end, whole_months(tok[1]), text=tok[1])
         except DateError as exc:
             raise QuerySyntaxError(f"date: {exc}") from exc
+        except OverflowError as exc:  # 0001-01-01 in JST is before year 1 in UTC
+            raise QuerySyntaxError(f"date: {tok[1]!r} is out of range") from exc
         if tok[0] == "RANGE":
             raise QuerySyntaxError(f"{field}: does not take a range; only date: does")
         if field in KEYWORD_QUERY_FIELDS:
@@ -239,6 +260,11 @@ def parse(querystring: str):
     """The AST of a query string, or None for an empty query."""
     if len(querystring) > config.MAX_QUERY_CHARS:
         raise QuerySyntaxError(f"the query is {len(querystring)} characters long; the limit is {config.MAX_QUERY_CHARS}")
+    # A lone surrogate is not text (a command-line argument that was not
+    # UTF-8 arrives as one); Sudachi cannot take it.
+    for position, char in enumerate(querystring):
+        if "\ud800" <= char <= "\udfff":
+            raise QuerySyntaxError(f"the query is not valid text at position {position + 1} (not UTF-8?)")
     # NFKC first: full-width quotes, colons, parentheses and spaces become the
     # ASCII ones the syntax uses, and half-width katakana becomes full-width.
     q = unicodedata.normalize("NFKC", querystring)
@@ -254,13 +280,15 @@ def _sources(field):
     return ("text",) if field is None else (field,)
 
 
-def _segments(morphemes):
-    """Group indexed units: adjacent katakana/unknown units form one segment."""
+def _segments(morphemes, cuts=frozenset()):
+    """Group indexed units: adjacent katakana/unknown units form one segment,
+    except across a cut (the edge of a synonym form)."""
     segments = []
-    for m in morphemes:
+    for i, m in enumerate(morphemes):
         if not m.indexed:
             continue
-        if segments and m.ngram_worthy and segments[-1][-1].ngram_worthy and segments[-1][-1].end == m.start:
+        if (segments and i not in cuts and m.ngram_worthy and segments[-1][-1].ngram_worthy
+                and segments[-1][-1].end == m.start):
             segments[-1].append(m)
         else:
             segments.append([m])
@@ -348,17 +376,111 @@ def _text_query(text, sources, ctx, phrase):
     fine = _fine_terms(morphemes)
     if not fine:
         return None, None
+    matches = ctx.synonyms.matches(morphemes) if ctx.synonyms else []
     if phrase:
-        alts = [_phrase(src, fine, weights[src]) for src in sources]
+        alts = [_phrase(src, terms, weights[src] * factor)
+                for terms, factor in _phrase_variants(morphemes, matches, ctx) for src in sources]
         if all(m.ngram_worthy for m in morphemes if m.indexed):
             alts += [q for src in sources if src + "_ng" in weights
                      and (q := _ngram_query(src + "_ng", text, weights[src + "_ng"]))]
         return (alts[0] if len(alts) == 1 else wq.Or(alts)), None
-    parts = [_segment_query(text, seg, sources, ctx) for seg in _segments(morphemes)]
+    cuts = {i for match in matches for i in (match.first, match.last)}
+    index_of = {id(m): i for i, m in enumerate(morphemes)}
+    parts, typed_forms = [], {}  # typed_forms: match -> its segments' queries
+    for seg in _segments(morphemes, cuts):
+        q = _segment_query(text, seg, sources, ctx)
+        i = index_of[id(seg[0])]
+        match = next((m for m in matches if m.first <= i < m.last), None)
+        if match is None:
+            parts.append(q)
+        else:
+            if match not in typed_forms:
+                typed_forms[match] = []
+                parts.append(match)  # replaced below, once all its segments are in
+            typed_forms[match].append(q)
+    for k, part in enumerate(parts):
+        if isinstance(part, Match):
+            typed = typed_forms[part]
+            typed_q = typed[0] if len(typed) == 1 else wq.And(typed)
+            parts[k] = _union([typed_q] + _synonym_queries(part, morphemes, sources, ctx))
     if len(parts) == 1:
         return parts[0], None  # one segment already holds its own phrase
     bonus = wq.Or([_phrase(src, fine, weights[src] * config.PHRASE_BOOST) for src in sources])
     return wq.And(parts), bonus
+
+
+def _union(queries):
+    """OR of a form and its synonyms, as a tree of union matchers.  Whoosh
+    would preload an OR of three or more clauses into an array as long as
+    the segment (it does so for segments under 5,000 documents), which cost
+    more than the whole search of a rare word (首相: 2 -> 7 ms on livedoor)."""
+    return DefaultOr(queries)  # (an Or that always builds the tree; it survives normalize())
+
+
+def _synonym_factor(typed_score, other_score) -> float:
+    """The weight of another form of a set: SYNONYM_WEIGHT, lowered when the
+    other form would score higher than the form typed (a rarer word has the
+    higher IDF), so that an article using it does not rank above one using
+    the form typed for that reason alone.  Scores are estimated in IDF."""
+    return SYNONYM_WEIGHT * min(1.0, typed_score / other_score) if other_score > 0 else SYNONYM_WEIGHT
+
+
+def _typed_score(ctx, morphemes) -> float:
+    """What the form typed is searched by: each unit as a word and, for a
+    compound, as the phrase of its parts; the clauses are ORed, so add up."""
+    return sum(ctx.idf("text", m.term) + sum(ctx.idf("text", a.term) for a in m.a_units)
+               for m in morphemes if m.indexed)
+
+
+def _phrase_score(ctx, morphemes) -> float:
+    """A phrase scores the sum of its words."""
+    return sum(ctx.idf("text", t) for t, _ in _fine_terms(morphemes))
+
+
+def _synonym_queries(match, morphemes, sources, ctx) -> list:
+    """One query per other form of the set ``match`` found: the form's word,
+    or the phrase of its words when it has several, weighted by
+    _synonym_factor.  (Not the form's parts, readings or bigrams: those
+    clauses would add up to more than the form typed gets.)"""
+    typed_score = _typed_score(ctx, morphemes[match.first : match.last])
+    out = []
+    for form in match.alternatives:
+        form_morphemes = analyze(form.text).morphemes
+        words = [m for m in form_morphemes if m.indexed]
+        if len(words) == 1:
+            factor = _synonym_factor(typed_score, ctx.idf("text", words[0].term))
+            clauses = [wq.Term(src, words[0].term, boost=ctx.weights[src] * factor) for src in sources]
+        else:
+            factor = _synonym_factor(typed_score, _phrase_score(ctx, form_morphemes))
+            clauses = [_phrase(src, _fine_terms(form_morphemes), ctx.weights[src] * factor) for src in sources]
+        out.append(clauses[0] if len(clauses) == 1 else wq.Or(clauses))
+    return out
+
+
+def _phrase_variants(morphemes, matches, ctx) -> list:
+    """(fine terms with positions, weight factor) of a phrase as typed and
+    with other forms of its synonym sets in place; the order of the words is
+    kept.  The phrase as typed comes first."""
+    stretches, i = [], 0
+    for match in matches:
+        if i < match.first:
+            stretches.append([(morphemes[i : match.first], 1.0)])
+        typed = morphemes[match.first : match.last]
+        options = [(typed, 1.0)]
+        for form in match.alternatives:
+            form_morphemes = analyze(form.text).morphemes
+            factor = _synonym_factor(_phrase_score(ctx, typed), _phrase_score(ctx, form_morphemes))
+            options.append((form_morphemes, factor))
+        stretches.append(options)
+        i = match.last
+    if i < len(morphemes):
+        stretches.append([(morphemes[i:], 1.0)])
+    variants = []
+    for combo in itertools.islice(itertools.product(*stretches), MAX_PHRASE_VARIANTS):
+        terms = _fine_terms([m for part, _ in combo for m in part])
+        if terms:
+            variants.append((terms, math.prod(f for _, f in combo)))
+    return variants
 
 
 def _chunk_query(text, sources, ctx, phrase=False):
@@ -379,25 +501,34 @@ def _chunk_query(text, sources, ctx, phrase=False):
 
 
 class _Context:
-    """What compiling needs besides the AST: field weights, and the index's
+    """What compiling needs besides the AST: field weights, the index's
     document frequencies (when a reader is given) to leave out clauses that
-    cannot pay for themselves."""
+    cannot pay for themselves and to weigh synonyms, and the synonym sets."""
 
-    def __init__(self, weights, reader):
+    def __init__(self, weights, reader, synonyms=None):
         self.weights = weights
         self.reader = reader
+        self.synonyms = synonyms
 
     def doc_frequency(self, field, term) -> int:
         if self.reader is None:
             return 0
         return self.reader.doc_frequency(field, term)
 
+    def idf(self, field, term) -> float:
+        """Whoosh's IDF, log(N / (df + 1)) + 1; 1 without an index."""
+        n = self.reader.doc_count_all() if self.reader is not None else 0
+        if not n:
+            return 1.0
+        return math.log(n / (self.doc_frequency(field, term) + 1)) + 1
 
-def compile_query(node, weights=None, reader=None):
-    """A Whoosh query for an AST node (None for an empty query: everything)."""
+
+def compile_query(node, weights=None, reader=None, synonyms=None):
+    """A Whoosh query for an AST node (None for an empty query: everything),
+    with the sets of ``synonyms`` (a search.synonyms.Synonyms) applied."""
     if node is None:
         return wq.Every()
-    q = _attach(*_compile(node, _Context(weights or config.FIELD_WEIGHTS, reader)))
+    q = _attach(*_compile(node, _Context(weights or config.FIELD_WEIGHTS, reader, synonyms)))
     return q if q is not None else wq.NullQuery
 
 
@@ -417,7 +548,11 @@ def _compile(node, ctx):
     if isinstance(node, Text):
         return _chunk_query(node.text, _sources(node.field), ctx, node.phrase)
     if isinstance(node, Keyword):
-        return wq.Term(node.field, fold_keyword(node.value)), None
+        # org:日銀 also finds the organisation written 日本銀行.
+        others = ctx.synonyms.alternatives(node.value) if ctx.synonyms else []
+        terms = [wq.Term(node.field, fold_keyword(node.value))]
+        terms += [wq.Term(node.field, fold_keyword(v), boost=SYNONYM_WEIGHT) for v in others]
+        return (terms[0] if len(terms) == 1 else _union(terms)), None
     if isinstance(node, DateSpan):
         if node.months:
             # A month or a year is a few terms of the month field, far cheaper
@@ -461,6 +596,8 @@ def build_filter(filters: dict | None):
         end = parse_bound(filters.get("date_to"), upper=True)
     except DateError as exc:
         raise QuerySyntaxError(str(exc)) from exc
+    except OverflowError as exc:  # 0001-01-01 in JST is before year 1 in UTC
+        raise QuerySyntaxError("date_from or date_to is out of range") from exc
     if start or end:
         clauses.append(wq.DateRange("date", start, end, endexcl=True))
     for field in ("tags", "person", "place", "org", "category", "source"):
@@ -469,6 +606,8 @@ def build_filter(filters: dict | None):
             continue
         if isinstance(values, str):
             values = [values]
+        if not isinstance(values, (list, tuple)) or not all(isinstance(v, str) for v in values):
+            raise QuerySyntaxError(f"the {field} filter takes a string or a list of strings")
         terms = [wq.Term(field, fold_keyword(v)) for v in values if v and v.strip()]
         if field in ("category", "source"):
             clauses.append(wq.Or(terms))  # one value per article: any of them
@@ -477,6 +616,75 @@ def build_filter(filters: dict | None):
     if not clauses:
         return None
     return clauses[0] if len(clauses) == 1 else wq.And(clauses)
+
+
+# ---------------------------------------------------------------------------
+# Explaining a query
+
+
+def explain(querystring: str, synonyms=None) -> list:
+    """How a query is searched beyond its words as typed, for the analyze
+    page, the API and the CLI: ``[{"text", "kind", "forms"}]`` where kind is
+
+    * ``synonym``: other forms of a synonym set also searched (日銀 → 日本銀行);
+    * ``kana``: a word typed in hiragana also searched in katakana and by the
+      readings of names (いんふるえんざ → インフルエンザ);
+    * ``number``: a numeral searched as its value (九 → 9, 二十五 → 25);
+    * ``normalized``: a spelling searched by its normalized form (附属 → 付属);
+    * ``date``: the days a date: value stands for (平成24年 → 2012年…).
+
+    Raises QuerySyntaxError like parse().
+    """
+    out = []
+
+    def walk(node):
+        if isinstance(node, Text):
+            out.extend(_explain_text(node.text, node.phrase, synonyms))
+        elif isinstance(node, Keyword):
+            others = synonyms.alternatives(node.value) if synonyms else []
+            if others:
+                out.append({"text": f"{node.field}:{node.value}", "kind": "synonym", "forms": others})
+        elif isinstance(node, DateSpan):
+            out.append({"text": f"date:{node.text}", "kind": "date", "forms": [_describe_span(node)]})
+        elif isinstance(node, Not):
+            walk(node.child)
+        elif isinstance(node, (And, Or)):
+            for child in node.children:
+                walk(child)
+
+    walk(parse(querystring))
+    return out
+
+
+def _describe_span(node) -> str:
+    if node.text and not node.text.startswith("["):
+        return describe_date(node.text)
+
+    def day(when, upper):
+        if when is None:
+            return "…"
+        local = when + dt.timedelta(hours=9) - dt.timedelta(days=1 if upper else 0)  # JST; end exclusive
+        return f"{local.year}年{local.month}月{local.day}日"
+
+    return f"{day(node.start, False)}〜{day(node.end, True)}"
+
+
+def _explain_text(text, phrase, synonyms) -> list:
+    out = []
+    morphemes = analyze(text).morphemes
+    for match in synonyms.matches(morphemes) if synonyms else []:
+        typed = text[morphemes[match.first].start : morphemes[match.last - 1].end]
+        out.append({"text": typed, "kind": "synonym", "forms": [f.text for f in match.alternatives]})
+    if not phrase and is_kana(text) and hira_to_kata(text) != text:
+        out.append({"text": text, "kind": "kana", "forms": [hira_to_kata(text)]})
+    for m in morphemes:
+        if not m.indexed or fold(m.surface) == m.term:
+            continue
+        if m.numeral:
+            out.append({"text": m.surface, "kind": "number", "forms": [m.normalized]})
+        elif m.pos[0] == "名詞":
+            out.append({"text": m.surface, "kind": "normalized", "forms": [m.normalized]})
+    return out
 
 
 def positive_terms(q) -> set:
