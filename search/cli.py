@@ -1,7 +1,9 @@
 """The ``search`` command line: each command a thin shell over the library
 function of the same name (index_paths, Searcher.search, get, similar,
-stats, analyze, delete).  Modules are imported inside the commands so that a
-cold ``search query`` loads only what it needs.
+stats, analyze, delete; synonym_set; and index.userdict's add_word,
+import_words, remove_words, apply, status for ``search dict``).  Modules are
+imported inside the commands so that a cold ``search query`` loads only what
+it needs.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from html import unescape
 
 import click
 
+from index.readers import FORMATS  # light: the readers import their parsers on first use
+
 index_option = click.option(
     "--index",
     "index_dir",
@@ -22,6 +26,15 @@ index_option = click.option(
     help="Index folder (default: $SEARCH_INDEX, else ./.search-index).",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+synonyms_option = click.option(
+    "--synonyms",
+    "synonyms_file",
+    envvar="SEARCH_SYNONYMS",
+    default=None,
+    type=click.Path(exists=True, dir_okay=False),
+    metavar="FILE",
+    help="Synonym sets added to the defaults, one set per line (default: $SEARCH_SYNONYMS).",
+)
 
 
 def _json_default(value):
@@ -40,16 +53,28 @@ def friendly_errors(fn):
     @wraps(fn)
     def wrapper(*args, **kwargs):
         from index.storage import IndexLocked, IndexUnusable
+        from index.userdict import UserDictError
         from search.query import QuerySyntaxError
         from search.searcher import ArticleNotFound, BadRequest
 
         try:
             return fn(*args, **kwargs)
-        except (IndexUnusable, IndexLocked, QuerySyntaxError, BadRequest, ArticleNotFound) as exc:
+        except (IndexUnusable, IndexLocked, QuerySyntaxError, BadRequest, ArticleNotFound, UserDictError) as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
 
     return wrapper
+
+
+def _synonyms(path):
+    """The default synonym sets plus those of ``path``, each broken line
+    reported on stderr (the rest still loads)."""
+    from search.synonyms import load_synonyms
+
+    synonyms = load_synonyms(path or ())
+    for problem in synonyms.problems:
+        click.echo(f"{'warning' if problem.warning else 'error'}: {problem}", err=True)
+    return synonyms
 
 
 def _marked(html_text: str) -> str:
@@ -68,12 +93,14 @@ def main():
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @index_option
 @click.option("--rebuild", is_flag=True, help="Start from an empty index.")
-@click.option("--format", "fmt", type=click.Choice(["plaintext", "livedoor", "jsonl"]), help="Force the input format.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), help="Force the input format (default: detected per file).")
 @click.option("--procs", type=int, default=None, help="Worker processes (default: 2 on 2+ cores).")
 @click.option("--batch-size", type=int, default=None, help="Articles per commit (default 500).")
+@click.option("--lock-timeout", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
+              help="How long to wait while another run holds the index (default 60).")
 @json_option
 @friendly_errors
-def index_cmd(paths, index_dir, rebuild, fmt, procs, batch_size, as_json):
+def index_cmd(paths, index_dir, rebuild, fmt, procs, batch_size, lock_timeout, as_json):
     """Add new, update changed and skip unchanged articles under PATHS."""
     from index.writer import index_paths
 
@@ -87,6 +114,7 @@ def index_cmd(paths, index_dir, rebuild, fmt, procs, batch_size, as_json):
         format=fmt,
         procs=procs,
         batch_size=batch_size,
+        lock_timeout=lock_timeout,
         on_problem=report,
         progress=sys.stderr.isatty(),
     )
@@ -103,7 +131,7 @@ def index_cmd(paths, index_dir, rebuild, fmt, procs, batch_size, as_json):
 @click.option("--limit", default=10, show_default=True, help="Hits per page.")
 @click.option("--page", default=1, show_default=True)
 @click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True)
-@click.option("--since", help="Only articles from this date on (2012, 2012-09, 2012-09-04).")
+@click.option("--since", help="Only articles from this date on (2012, 2012-09, 2012-09-04, 平成24年9月).")
 @click.option("--until", help="Only articles up to this date (inclusive).")
 @click.option("--tag", multiple=True, help="Only articles with this tag (repeatable).")
 @click.option("--category", multiple=True, help="Only articles in this category (repeatable).")
@@ -111,9 +139,11 @@ def index_cmd(paths, index_dir, rebuild, fmt, procs, batch_size, as_json):
 @click.option("--place", multiple=True)
 @click.option("--org", multiple=True)
 @click.option("--no-recency", is_flag=True, help="Rank by relevance alone.")
+@synonyms_option
 @json_option
 @friendly_errors
-def query_cmd(query, index_dir, limit, page, sort, since, until, tag, category, person, place, org, no_recency, as_json):
+def query_cmd(query, index_dir, limit, page, sort, since, until, tag, category, person, place, org, no_recency,
+              synonyms_file, as_json):
     """Search the index. QUERY uses the syntax in the README."""
     from search.searcher import Searcher
 
@@ -127,7 +157,7 @@ def query_cmd(query, index_dir, limit, page, sort, since, until, tag, category, 
         "place": list(place),
         "org": list(org),
     }
-    with Searcher(index_dir) as searcher:
+    with Searcher(index_dir, synonyms=_synonyms(synonyms_file)) as searcher:
         result = searcher.search(
             text, filters=filters, sort=sort, page=page, per_page=limit, facets=False, recency=not no_recency
         )
@@ -242,12 +272,15 @@ def stats_cmd(index_dir, as_json):
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback by default).")
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--debug", is_flag=True, help="Flask's development server with its debugger (loopback only).")
+@synonyms_option
 @friendly_errors
-def serve_cmd(index_dir, host, port, debug):
+def serve_cmd(index_dir, host, port, debug, synonyms_file):
     """Serve the web page and the JSON API over the index."""
     from webui.server import serve
 
-    serve(index_dir, host=host, port=port, debug=debug)
+    if synonyms_file:
+        _synonyms(synonyms_file)  # report its broken lines now; the server re-reads it when it changes
+    serve(index_dir, host=host, port=port, debug=debug, synonyms=synonyms_file)
 
 
 @main.command("delete")
@@ -263,6 +296,142 @@ def delete_cmd(ids, index_dir):
     if deleted < len(ids):
         click.echo(f"error: {len(ids) - deleted} of the ids were not in the index", err=True)
         sys.exit(1)
+
+
+@main.command("export")
+@click.argument("out", default="-", type=click.Path(dir_okay=False, allow_dash=True))
+@index_option
+@friendly_errors
+def export_cmd(out, index_dir):
+    """Write every stored article to OUT (default: standard output) as JSON
+    Lines that `search index` reads back into the same index."""
+    from index.export import export
+
+    try:
+        count = export(index_dir, out)
+    except BrokenPipeError:  # `search export | head`: the reader has seen enough
+        import os
+
+        # Python would report the pipe again when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
+    except OSError as exc:
+        click.echo(f"error: cannot write {out}: {exc.strerror or exc}", err=True)
+        sys.exit(2)
+    click.echo(f"exported {count} articles" + ("" if out == "-" else f" to {out}"), err=True)
+
+
+# ---------------------------------------------------------------------------
+# Vocabulary: synonyms and the user dictionary
+
+
+@main.command("synonyms")
+@click.argument("term")
+@synonyms_option
+@json_option
+def synonyms_cmd(term, synonyms_file, as_json):
+    """The synonym set TERM belongs to (searched together at query time)."""
+    from search.synonyms import synonym_set
+
+    found = synonym_set(term, _synonyms(synonyms_file))
+    if as_json:
+        _print_json(found or {"term": term, "forms": [], "origins": []})
+    elif found:
+        click.echo(", ".join(found["forms"]))
+        for origin in found["origins"]:
+            click.echo(f"  from {origin}")
+    else:
+        click.echo(f"「{term}」はどの同義語セットにもありません (no synonym set holds {term!r})")
+    sys.exit(0 if found else 1)
+
+
+@main.group("dict")
+def dict_group():
+    """The index's user dictionary: words Sudachi does not know yet."""
+
+
+def _dict_report(change, as_json):
+    for problem in change.problems:
+        click.echo(f"{'warning' if problem.warning else 'error'}: {problem}", err=True)
+    if as_json:
+        _print_json(change.to_dict())
+    else:
+        click.echo(change.line())
+    sys.exit(1 if change.failed else 0)
+
+
+@dict_group.command("add")
+@click.argument("surface")
+@index_option
+@click.option("--reading", help="Its reading in katakana (or hiragana).")
+@click.option("--pos", default="noun", show_default=True,
+              type=click.Choice(["noun", "proper", "person", "surname", "given", "place", "org"]),
+              help="Kind of word; person, place and org also make it an entity of that type.")
+@click.option("--normalized", help="The form it is searched by (default: as written).")
+@json_option
+@friendly_errors
+def dict_add_cmd(surface, index_dir, reading, pos, normalized, as_json):
+    """Add SURFACE (or change it) and re-analyse the articles that contain it."""
+    from index.userdict import add_word
+
+    _dict_report(add_word(surface, index_dir, reading=reading, pos=pos, normalized=normalized,
+                          progress=sys.stderr.isatty()), as_json)
+
+
+@dict_group.command("import")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False))
+@index_option
+@json_option
+@friendly_errors
+def dict_import_cmd(csv_file, index_dir, as_json):
+    """Add the words of CSV_FILE (surface,reading,pos,normalized; one word a line)."""
+    from index.userdict import import_words
+
+    _dict_report(import_words(csv_file, index_dir, progress=sys.stderr.isatty()), as_json)
+
+
+@dict_group.command("remove")
+@click.argument("surfaces", nargs=-1, required=True)
+@index_option
+@json_option
+@friendly_errors
+def dict_remove_cmd(surfaces, index_dir, as_json):
+    """Take words out and re-analyse the articles that contain them."""
+    from index.userdict import remove_words
+
+    _dict_report(remove_words(surfaces, index_dir, progress=sys.stderr.isatty()), as_json)
+
+
+@dict_group.command("apply")
+@index_option
+@json_option
+@friendly_errors
+def dict_apply_cmd(index_dir, as_json):
+    """Re-analyse the articles an interrupted change has not reached yet."""
+    from index.userdict import apply
+
+    _dict_report(apply(index_dir, progress=sys.stderr.isatty()), as_json)
+
+
+@dict_group.command("status")
+@index_option
+@json_option
+@friendly_errors
+def dict_status_cmd(index_dir, as_json):
+    """The words, and how many articles each change concerns and has reached."""
+    from index.userdict import status
+
+    st = status(index_dir)
+    if as_json:
+        _print_json(st.to_dict())
+        return
+    words = ", ".join(f"{w.surface} ({w.pos})" for w in st.words) or "none"
+    click.echo(f"user dictionary version {st.version}: {len(st.words)} word(s): {words}")
+    for change in st.changes:
+        left = f"{change['pending']} still to re-analyse" if change["pending"] else "all re-analysed"
+        click.echo(f"  version {change['version']} ({', '.join(change['surfaces'])}): "
+                   f"{change['affected']} article(s) contain it, {left}")
+    click.echo("done" if st.done else f"pending: {st.pending} article(s); run `search dict apply`")
 
 
 if __name__ == "__main__":

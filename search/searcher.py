@@ -24,10 +24,12 @@ from whoosh.util.times import datetime_to_long, long_to_datetime
 
 from index import config
 from index.schema import FACET_FIELDS, from_stored
-from index.storage import open_index, read_meta
-from search.dates import format_japanese
+from index.storage import damaged, open_index, read_meta
+from index.userdict import use_index_dictionary
+from search.dates import format_japanese, format_wareki
 from search.highlight import best_fragment, spans_for_docs, split_spans, whole
 from search.query import QuerySyntaxError, build_filter, compile_query, parse, positive_terms
+from search.synonyms import SynonymSource, Synonyms
 
 SORTS = ("relevance", "date")
 
@@ -70,6 +72,13 @@ class _BM25F(BM25F):
         if isinstance(scorer, BM25FScorer):
             scorer.dfl = _field_lengths(searcher.reader(), fieldname).__getitem__
         return scorer
+
+    def idf(self, searcher, fieldname, text):
+        # Whoosh's log(doc_count / (df + 1)) raises on an index that holds no
+        # documents yet (killed before its first commit, or all deleted).
+        if searcher.doc_count_all() == 0:
+            return 0.0
+        return super().idf(searcher, fieldname, text)
 
     def final(self, searcher, docnum, score):
         return score * self.factors[docnum]
@@ -193,22 +202,43 @@ class SearchResult:
 class Searcher:
     """Search one index.  Safe to share between threads."""
 
-    def __init__(self, index=None):
+    def __init__(self, index=None, synonyms=None):
+        """``synonyms``: a synonym file added to the default sets (default:
+        $SEARCH_SYNONYMS), or a search.synonyms.Synonyms to use as is."""
         self.index_dir = config.index_dir(index)
         self._ix = open_index(self.index_dir)
         self._local = threading.local()
         self._lock = threading.Lock()
         self._generations = {}
+        self._synonyms = synonyms if isinstance(synonyms, Synonyms) else SynonymSource(synonyms)
+
+    @property
+    def synonyms(self) -> Synonyms:
+        """The synonym sets in force, re-read when their file changes."""
+        return self._synonyms if isinstance(self._synonyms, Synonyms) else self._synonyms.current()
+
+    def index_dictionary(self):
+        """A context in which text is analysed with this index's user
+        dictionary, as its articles were (index.userdict)."""
+        return use_index_dictionary(self.index_dir)
 
     # -- plumbing ---------------------------------------------------------
 
     def _whoosh(self):
         """This thread's Whoosh searcher, refreshed to the latest commit."""
         s = getattr(self._local, "searcher", None)
-        if s is None:
-            s = self._local.searcher = self._ix.searcher()
-        elif not s.up_to_date():
-            s = self._local.searcher = s.refresh()
+        try:
+            if s is None:
+                s = self._local.searcher = self._ix.searcher()
+            elif not s.up_to_date():
+                # A new searcher, not s.refresh(): whoosh-reloaded's refresh
+                # keeps the old reader's segments that a merge has replaced,
+                # so every merged article was counted and found twice; and it
+                # fails outright on a searcher of an index without documents.
+                s.close()
+                s = self._local.searcher = self._ix.searcher()
+        except Exception as exc:  # a segment file cut short or garbled
+            raise damaged(self.index_dir, exc) from exc
         return s
 
     def _generation(self, s) -> _Generation:
@@ -246,11 +276,13 @@ class Searcher:
         facets: bool = True,
         recency: bool = True,
         snippets: bool = True,
+        synonyms: bool = True,
     ) -> SearchResult:
         """Ranked, filtered, faceted and highlighted results for ``query``.
 
-        ``filters`` may hold date_from, date_to (2012, 2012-09, 2012-09-04 or
+        ``filters`` may hold date_from, date_to (2012, 2012-09, 平成24年9月 or
         a date), tags, category, person, place, org (a value or a list).
+        ``synonyms=False`` searches the words as typed only.
         Raises QuerySyntaxError or BadRequest with a message for bad input.
         """
         started = time.perf_counter()
@@ -259,7 +291,8 @@ class Searcher:
             raise BadRequest(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
         tree = parse(query or "")
         s = self._whoosh()
-        q = compile_query(tree, reader=s.reader())
+        with self.index_dictionary():
+            q = compile_query(tree, reader=s.reader(), synonyms=self.synonyms if synonyms else None)
         fq = build_filter(filters)
         matched = q if fq is None else wq.And([q, fq])
 
@@ -315,7 +348,8 @@ class Searcher:
             for t, ty, f, a, b in s.stored_fields(docnum).get("entities") or []
         ]
         if query:
-            terms = positive_terms(compile_query(parse(query)))
+            with self.index_dictionary():
+                terms = positive_terms(compile_query(parse(query), reader=s.reader(), synonyms=self.synonyms))
             spans = spans_for_docs(s, terms, [docnum]).get(docnum, [])
             title_spans, body_spans = split_spans(spans, article["title"])
             article["title_html"] = whole(article["title"], title_spans).html()
@@ -329,10 +363,11 @@ class Searcher:
         docnum = self._docnum(s, article_id)
         stored = s.stored_fields(docnum)
         text = (stored.get("title") or "") + "\n" + (stored.get("body") or "")
-        key_terms = [
-            (t, w) for t, w in s.key_terms_from_text("text", text, numterms=30, normalize=True)
-            if len(t) > 1 and not t.isdigit()
-        ][:15]
+        with self.index_dictionary():
+            key_terms = [
+                (t, w) for t, w in s.key_terms_from_text("text", text, numterms=30, normalize=True)
+                if len(t) > 1 and not t.isdigit()
+            ][:15]
         if not key_terms:
             return []
         q = wq.Or([wq.Term("text", t, boost=w) for t, w in key_terms])
@@ -390,6 +425,7 @@ def _hit_dict(article, score):
         "title": article["title"],
         "date": date.isoformat() if date else None,
         "date_ja": format_japanese(date),
+        "date_wareki": format_wareki(date),
         "category": article["category"],
         "tags": article["tags"],
         "person": article["person"],

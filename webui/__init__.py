@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request
 from werkzeug.datastructures import MultiDict
 
 from index import config as index_config
@@ -36,8 +36,9 @@ class _SearcherHolder:
     every request tries again, so a server started before `search index`
     works as soon as the index exists."""
 
-    def __init__(self, index_dir):
+    def __init__(self, index_dir, synonyms=None):
         self.index_dir = index_dir
+        self.synonyms = synonyms
         self._searcher = None
         self._lock = threading.Lock()
 
@@ -47,7 +48,7 @@ class _SearcherHolder:
 
             with self._lock:
                 if self._searcher is None:
-                    self._searcher = Searcher(self.index_dir)  # raises IndexUnusable
+                    self._searcher = Searcher(self.index_dir, synonyms=self.synonyms)  # raises IndexUnusable
         return self._searcher
 
     def close(self):
@@ -99,6 +100,25 @@ def flag(args, name, default=True) -> bool:
     return value.strip().lower() not in ("0", "false", "no", "off")
 
 
+def _use_index_dictionary():
+    """Analyse everything a request analyses (completions, the analyze page,
+    did-you-mean) with the index's user dictionary, as the articles were."""
+    from index.storage import IndexUnusable
+
+    try:
+        context = get_searcher().index_dictionary()
+    except IndexUnusable:
+        return  # the view reports it
+    context.__enter__()
+    g.index_dictionary = context
+
+
+def _leave_index_dictionary(exc=None):
+    context = g.pop("index_dictionary", None)
+    if context is not None:
+        context.__exit__(None, None, None)
+
+
 def _security_headers(response):
     h = response.headers
     h.setdefault("Content-Security-Policy", CSP)
@@ -111,8 +131,9 @@ def _security_headers(response):
 
 def create_app(index_dir=None, config=None) -> Flask:
     """The Flask app over the index in ``index_dir`` (default: $SEARCH_INDEX,
-    else ./.search-index).  ``config`` updates ``app.config``.  The index is
-    opened on the first request, not here."""
+    else ./.search-index).  ``config`` updates ``app.config`` (``SYNONYMS``:
+    a synonym file added to the default sets).  The index is opened on the
+    first request, not here."""
     app = Flask(__name__)
     app.config.update(
         INDEX_DIR=str(index_config.index_dir(index_dir)),
@@ -127,13 +148,15 @@ def create_app(index_dir=None, config=None) -> Flask:
     app.jinja_env.autoescape = True  # also for templates whose name ends otherwise
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
-    app.extensions["search"] = _SearcherHolder(app.config["INDEX_DIR"])
+    app.extensions["search"] = _SearcherHolder(app.config["INDEX_DIR"], app.config.get("SYNONYMS"))
 
     from webui import api, views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp, url_prefix="/api")
     views.register_error_pages(app)
+    app.before_request(_use_index_dictionary)
+    app.teardown_request(_leave_index_dictionary)
     app.after_request(_security_headers)
     return app
 

@@ -1,12 +1,14 @@
 """The JSON API, mounted under /api.
 
     GET /api/search?q=&page=&per_page=&sort=&category=&tags=&person=&place=&org=&source=&date_from=&date_to=
-                    [&facets=0][&recency=0][&snippets=0]
+                    [&facets=0][&recency=0][&snippets=0][&synonyms=0]
     GET /api/suggest?q=PREFIX[&limit=8]
     GET /api/articles/<ID>[?q=QUERY]       (ID percent-encoded)
     GET /api/articles/<ID>/similar[?limit=10]
     GET /api/stats
-    GET /api/analyze?text=TEXT          (or POST {"text": ...})
+    GET /api/analyze?text=TEXT          (or POST {"text": ...}); "expansion" says how
+                                        the text would be searched as a query
+    GET /api/synonyms?term=TERM         the synonym set TERM belongs to
     GET /api/health
 
 Errors are JSON ``{"error": message}``: 400 for a bad parameter or query
@@ -47,17 +49,20 @@ def article_json(article: dict) -> dict:
     """An article from Searcher.get with its date as ISO text and in Japanese."""
     from search.dates import format_japanese
 
+    from search.dates import format_wareki
+
     out = dict(article)
     date = out.get("date")
     if isinstance(date, dt.datetime):
         out["date"] = date.isoformat()
         out["date_ja"] = format_japanese(date)
+        out["date_wareki"] = format_wareki(date)
     else:
-        out["date_ja"] = ""
+        out["date_ja"] = out["date_wareki"] = ""
     return out
 
 
-def run_search(params: dict, *, facets=True, recency=True, snippets=True, alternatives=True) -> dict:
+def run_search(params: dict, *, facets=True, recency=True, snippets=True, alternatives=True, synonyms=True) -> dict:
     """search() for parsed request parameters, as a dict; when nothing is
     found, what to try instead (``alternatives``).  Shared by the page."""
     from search.suggest import alternatives as find_alternatives
@@ -72,6 +77,7 @@ def run_search(params: dict, *, facets=True, recency=True, snippets=True, altern
         facets=facets,
         recency=recency,
         snippets=snippets,
+        synonyms=synonyms,
     )
     out = result.to_dict()
     out["sort"] = params["sort"]
@@ -91,6 +97,7 @@ def search():
             facets=flag(args, "facets"),
             recency=flag(args, "recency"),
             snippets=flag(args, "snippets"),
+            synonyms=flag(args, "synonyms"),
         )
     )
 
@@ -140,7 +147,39 @@ def analyze():
         text = request.args["text"]
     if len(text) > MAX_ANALYZE_CHARS:
         raise ApiError(f"the text is {len(text)} characters long; the limit is {MAX_ANALYZE_CHARS}")
-    return jsonify(run_analyze(text))
+    if any("\ud800" <= char <= "\udfff" for char in text):  # JSON's \ud800 escapes: not Unicode text
+        raise ApiError("the text holds an unpaired surrogate (\\udXXX), which is not Unicode text")
+    result = run_analyze(text)
+    result["expansion"] = query_expansion(text)
+    return jsonify(result)
+
+
+def query_expansion(text: str) -> list:
+    """How ``text`` would be searched as a query (search.query.explain);
+    empty when it is not a valid query (the analyze page takes any text)."""
+    from index.storage import IndexUnusable
+    from search.query import QuerySyntaxError, explain
+
+    try:
+        synonyms = get_searcher().synonyms
+    except IndexUnusable:
+        synonyms = None  # the analysis itself needs no index
+    try:
+        return explain(text, synonyms)
+    except QuerySyntaxError:
+        return []
+
+
+@bp.get("/synonyms")
+def synonyms():
+    from search.synonyms import synonym_set
+
+    term = request.args.get("term", "").strip()
+    if not term:
+        raise ApiError("the term parameter is required")
+    found = synonym_set(term, get_searcher().synonyms)
+    return jsonify({"term": term, "forms": found["forms"] if found else [],
+                    "origins": found["origins"] if found else []})
 
 
 @bp.get("/health")

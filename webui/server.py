@@ -72,11 +72,13 @@ def run_until_closed(server) -> None:
         pass
 
 
-def serve(index_dir=None, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, debug: bool = False) -> None:
-    """Serve the web UI and the JSON API until interrupted."""
+def serve(index_dir=None, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, debug: bool = False,
+          synonyms=None) -> None:
+    """Serve the web UI and the JSON API until interrupted; ``synonyms``: a
+    synonym file added to the default sets."""
     host = host or DEFAULT_HOST
     port = DEFAULT_PORT if port is None else int(port)
-    app = create_app(index_dir)
+    app = create_app(index_dir, config={"SYNONYMS": str(synonyms)} if synonyms else None)
     if debug:
         if not is_loopback(host):
             raise SystemExit(f"error: --debug runs Flask's debugger, which must not listen on {host}; "

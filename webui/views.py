@@ -52,6 +52,9 @@ FILTER_LABELS = {
 }
 FACET_ORDER = ("category", "person", "place", "org", "tags")
 SORT_LABELS = {"relevance": "関連度順", "date": "新しい順"}
+# How the analyze page names each kind of query expansion (search.query.explain).
+EXPANSION_LABELS = {"synonym": "同義語", "kana": "かな→カタカナ・読み", "number": "数字",
+                    "normalized": "表記ゆれ", "date": "日付"}
 ENTITY_LABELS = {"person": "人物", "place": "地名", "org": "組織"}
 
 
@@ -210,6 +213,7 @@ def _globals():
         "FILTER_LABELS": FILTER_LABELS,
         "ENTITY_LABELS": ENTITY_LABELS,
         "SORT_LABELS": SORT_LABELS,
+        "EXPANSION_LABELS": EXPANSION_LABELS,
         "PER_PAGE_CHOICES": PER_PAGE_CHOICES,
     }
 
@@ -268,11 +272,15 @@ def article():
 def analyze():
     from search.analyzer import analyze as run_analyze
 
+    from webui.api import query_expansion
+
     text = request.args.get("text", "")
     if len(text) > MAX_ANALYZE_CHARS:
         return _error_page(400, "文章が長すぎます", f"{MAX_ANALYZE_CHARS:,} 文字までにしてください。")
     result = run_analyze(text) if text.strip() else None
-    return render_template("analyze.html", text=text, result=result, state=SearchState(search_params({})))
+    expansion = query_expansion(text) if text.strip() else []
+    return render_template("analyze.html", text=text, result=result, expansion=expansion,
+                           state=SearchState(search_params({})))
 
 
 # ---------------------------------------------------------------------------

@@ -76,6 +76,7 @@
     }
 
     function fetchSuggestions() {
+      if (composing) return;
       var token = lastToken(input.value);
       if (!token) { hide(); return; }
       if (controller) controller.abort();
@@ -89,11 +90,26 @@
         .catch(function () { /* aborted or offline: no completions */ });
     }
 
-    input.addEventListener("compositionstart", function () { composing = true; });
-    input.addEventListener("compositionend", function () { composing = false; });
-    input.addEventListener("input", function () {
+    function schedule() {
       clearTimeout(timer);
       timer = setTimeout(fetchSuggestions, 120);
+    }
+
+    // While an input method composes (かな before conversion to 漢字), the
+    // text is not what the user means yet: no request until it is committed.
+    input.addEventListener("compositionstart", function () {
+      composing = true;
+      clearTimeout(timer);
+      if (controller) controller.abort();
+      hide();
+    });
+    input.addEventListener("compositionend", function () {
+      composing = false;
+      schedule();  // browsers differ on whether an input event follows
+    });
+    input.addEventListener("input", function (e) {
+      if (composing || e.isComposing) return;
+      schedule();
     });
     input.addEventListener("keydown", function (e) {
       if (composing || e.isComposing || list.hidden) return;
