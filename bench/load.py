@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import ipaddress
 import json
 import os
 import shutil
@@ -35,6 +34,8 @@ import time
 from collections import Counter
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
+
+from webui.server import is_loopback
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -73,13 +74,6 @@ def percentile(sorted_values, share):
     return sorted_values[min(rank, len(sorted_values)) - 1]
 
 
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def free_port() -> int:

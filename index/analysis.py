@@ -270,7 +270,7 @@ def combine(parts) -> str:
     return text
 
 
-def _chunks(text: str):
+def sudachi_chunks(text: str):
     """(offset, chunk) pieces short enough for Sudachi, cut at line ends."""
     n = len(text)
     start = 0
@@ -300,7 +300,7 @@ def _run_sudachi(text: str) -> list:
     tok = sudachi.tokenizer
     mode_a, mode_b, mode_c = _split_modes()
     out = []
-    for offset, chunk in _chunks(text):
+    for offset, chunk in sudachi_chunks(text):
         for m in tok.tokenize(chunk, mode_c):
             pos = m.part_of_speech()
             surface = m.surface()
@@ -449,7 +449,7 @@ def ngram_runs(morphemes):
     katakana query slow.
     """
     run = []  # the run's words, without joiners
-    pending_joiner = False
+    pending_joiner, joiner_end = False, None
 
     def flush():
         if run and (len(run) > 1 or run[0].oov):

@@ -52,13 +52,13 @@ def sudachi_only(texts):
     """SudachiPy's tokenize over the same chunks index.analysis gives it."""
     from sudachipy import Dictionary, SplitMode
 
-    from index.analysis import _chunks
+    from index.analysis import sudachi_chunks
 
     tok = Dictionary(dict="core").tokenizer()
 
     def run():
         for text in texts:
-            for _, chunk in _chunks(text):
+            for _, chunk in sudachi_chunks(text):
                 tok.tokenize(chunk, SplitMode.C)
 
     return run

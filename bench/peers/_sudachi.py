@@ -25,14 +25,8 @@ def mode_c():
 
 
 def chunks(text: str):
-    """(offset, piece) of ``text``, each at most MAX_CHUNK_CHARS long."""
-    n = len(text)
-    start = 0
-    while start < n:
-        end = min(n, start + MAX_CHUNK_CHARS)
-        if end < n:
-            cut = text.rfind("\n", start, end)
-            if cut > start:
-                end = cut + 1
-        yield start, text[start:end]
-        start = end
+    """(offset, piece) of ``text`` short enough for Sudachi: the engine's own
+    cut at line ends, so the floor and the peer feed Sudachi the same pieces."""
+    from index.analysis import sudachi_chunks
+
+    return sudachi_chunks(text)

@@ -183,15 +183,20 @@ def text_from_bytes(data: bytes, source: str, report: Report) -> Optional[str]:
     return text
 
 
-def load_text(path: str, report: Report) -> Optional[str]:
-    """Read and decode a file; report and return None when that fails."""
+def load_bytes(path: str, report: Report) -> Optional[bytes]:
+    """A file's bytes; report and return None when it cannot be read."""
     try:
         with open(path, "rb") as handle:
-            data = handle.read()
+            return handle.read()
     except OSError as exc:
         report(ReadProblem(path, None, f"cannot read: {exc.strerror or exc}"))
         return None
-    return text_from_bytes(data, path, report)
+
+
+def load_text(path: str, report: Report) -> Optional[str]:
+    """Read and decode a file; report and return None when that fails."""
+    data = load_bytes(path, report)
+    return None if data is None else text_from_bytes(data, path, report)
 
 
 #: Charset labels decoded the way browsers decode them (WHATWG Encoding):

@@ -40,6 +40,7 @@ from .common import (
     Report,
     decode_declared,
     html_to_text,
+    load_bytes,
     make_article,
     parse_date,
 )
@@ -241,11 +242,8 @@ def read_file(path: str, report: Report) -> Iterator[dict]:
     import feedparser  # imported here: the CLI loads the readers for every command
 
     path = os.fspath(path)
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError as exc:
-        report(ReadProblem(path, None, f"cannot read: {exc.strerror or exc}"))
+    data = load_bytes(path, report)
+    if data is None:
         return
     # Decoded here rather than by feedparser, which reads a feed labelled
     # Shift_JIS with the strict codec and, at the first ① or ～, falls back

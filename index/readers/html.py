@@ -40,6 +40,7 @@ from .common import (
     Report,
     decode_declared,
     ignore_problem,
+    load_bytes,
     make_article,
     parse_date,
     split_list,
@@ -321,11 +322,8 @@ def parse_page(markup: str, source: str, report: Report) -> Optional[dict]:
 def read_file(path: str, report: Report) -> Iterator[dict]:
     """Yield the one article of a saved HTML page (nothing if unusable)."""
     path = os.fspath(path)
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError as exc:
-        report(ReadProblem(path, None, f"cannot read: {exc.strerror or exc}"))
+    data = load_bytes(path, report)
+    if data is None:
         return
     markup = decode_page(data, path, report)
     if markup is not None:
