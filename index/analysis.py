@@ -39,6 +39,7 @@ are forked inside the context and inherit it.
 from __future__ import annotations
 
 import contextvars
+import re
 import threading
 import unicodedata
 from contextlib import contextmanager
@@ -396,9 +397,23 @@ def analyze(text: str) -> Analysis:
     hit = _cache().get(_key(text))
     if isinstance(hit, Analysis):
         return hit
-    result = Analysis(text, _run_sudachi(text) if text else [])
+    result = Analysis(text, _run_sudachi(_sudachi_safe(text)) if text else [])
     _remember(text, result)
     return result
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _sudachi_safe(text: str) -> str:
+    """Sudachi takes only valid Unicode: a lone surrogate (an undecodable byte
+    from the command line, a broken JSON escape) becomes U+FFFD, one character
+    for one, so every offset still points into the original text."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return _SURROGATE.sub("\ufffd", text)
 
 
 def _parts_of(text: str) -> list:

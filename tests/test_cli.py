@@ -126,3 +126,11 @@ def test_analyze_batch_mode():
             assert e["type"] in ("person", "place", "org")
     single = json.loads(run("analyze", "東京都庁", "--json").stdout)
     assert single["tokens"][0]["subwords"] == ["東京", "都庁"]
+
+
+def test_analyze_undecodable_argument():
+    """Bytes that are not UTF-8 on the command line arrive as lone surrogates."""
+    result = subprocess.run(search_cmd() + ["analyze", "--json", b"\xff\xe6\x9d\xb1\xe4\xba\xac".decode("utf-8", "surrogateescape")],
+                            capture_output=True, text=True, errors="surrogateescape", timeout=60)
+    assert result.returncode == 0 and "Traceback" not in result.stderr
+    assert any(t["surface"] == "東京" for t in json.loads(result.stdout)["tokens"])
