@@ -23,6 +23,7 @@ _EXPORTS = {
     "analyze": "search.analyzer",
     "index_paths": "index.writer",
     "delete": "index.writer",
+    "export": "index.export",
     "IndexSummary": "index.writer",
     "IndexLocked": "index.storage",
     "IndexMissing": "index.storage",
