@@ -117,10 +117,6 @@ def _sudachi() -> _Sudachi:
     return instance
 
 
-def _tokenizer():
-    return _sudachi().tokenizer
-
-
 def _split_modes():
     from sudachipy import SplitMode
 

@@ -42,7 +42,6 @@ SCHEMA_VERSION = 3
 # changing it needs `search index --rebuild`.
 TITLE_BOOST = 3.0
 
-KEYWORD_FIELDS = ("tags", "category", "source", "person", "place", "org")
 FACET_FIELDS = ("category", "tags", "person", "place", "org", "month")
 
 JST = dt.timezone(dt.timedelta(hours=9))

@@ -3,8 +3,8 @@
 The index keeps each term's character offsets (``chars=True``), so the spans
 to mark in a hit are read from the postings of the query's terms, never by
 analysing the article again.  A :class:`Fragment` is the chosen piece of text
-with its marked spans; it renders as escaped HTML with ``<mark>`` (the web
-page and the JSON API) or with terminal colours (the CLI).
+with its marked spans; it renders as escaped HTML with ``<mark>``, which the
+web page and the JSON API show as is and the CLI turns into terminal colours.
 """
 
 from __future__ import annotations
@@ -24,22 +24,16 @@ class Fragment:
     prefix: str = ""  # "…" when the fragment starts inside the text
     suffix: str = ""
 
-    def render(self, open_mark: str, close_mark: str, esc=escape) -> str:
-        out, last = [self.prefix], 0
-        for start, end in self.spans:
-            out.append(esc(self.text[last:start]))
-            out.append(open_mark + esc(self.text[start:end]) + close_mark)
-            last = end
-        out.append(esc(self.text[last:]))
-        out.append(self.suffix)
-        return "".join(out)
-
     def html(self) -> str:
         """Every character escaped; only the engine's own <mark> tags are markup."""
-        return self.render("<mark>", "</mark>")
-
-    def ansi(self) -> str:
-        return self.render("\x1b[1;31m", "\x1b[0m", esc=lambda s: s)
+        out, last = [escape(self.prefix)], 0
+        for start, end in self.spans:
+            out.append(escape(self.text[last:start]))
+            out.append("<mark>" + escape(self.text[start:end]) + "</mark>")
+            last = end
+        out.append(escape(self.text[last:]))
+        out.append(escape(self.suffix))
+        return "".join(out)
 
 
 def merge_spans(spans):

@@ -71,7 +71,7 @@ def test_never_calls_sudachi_again(monkeypatch):
     def boom():
         raise AssertionError("extract_entities must reuse the morphemes")
 
-    monkeypatch.setattr(analysis_mod, "_tokenizer", boom)
+    monkeypatch.setattr(analysis_mod, "_sudachi", boom)
     assert ("ウィリアム・バーンズ", "person") in [(e.text, e.type) for e in extract_entities(a)]
 
 

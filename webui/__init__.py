@@ -19,7 +19,6 @@ from index import config as index_config
 # Request parameters that become search() filters; tag is accepted for tags.
 LIST_FILTERS = ("category", "tags", "person", "place", "org", "source")
 DATE_FILTERS = ("date_from", "date_to")
-FILTER_PARAMS = LIST_FILTERS + DATE_FILTERS
 DEFAULT_PER_PAGE = 10
 PER_PAGE_CHOICES = (10, 20, 50, 100)
 MAX_ANALYZE_CHARS = 10_000
