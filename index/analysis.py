@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 
 from whoosh.analysis import Token, Tokenizer
 
-ANALYZER_VERSION = 4
+ANALYZER_VERSION = 5
 
 # Sudachi refuses inputs above 49,149 bytes; a chunk of 4,000 characters is at
 # most 16,000 bytes in UTF-8, and splitting at line ends keeps words whole.
@@ -115,6 +115,13 @@ def _sudachi() -> _Sudachi:
     if instance is None:
         instance = instances[path] = _Sudachi(path)
     return instance
+
+
+def load_tokenizer() -> None:
+    """Create this thread's Sudachi for the active dictionary now: a process
+    about to fork workers does it once, and they inherit it instead of each
+    loading the dictionary again."""
+    _sudachi()
 
 
 def _split_modes():
@@ -251,6 +258,13 @@ class Composite:
 # so neither a phrase nor a snippet runs from the title into the body.
 PART_SEPARATOR = "\n"
 _PART_POSITION_GAP = 2
+
+
+def body_position(title: str) -> int:
+    """Where the body's terms start in a combined title + body field: after
+    the title's last position and the gap (see _StreamTokenizer)."""
+    last = max((pos for _, pos, _, _ in morph_terms(analyze(title).morphemes)), default=-1)
+    return last + 1 + _PART_POSITION_GAP
 
 
 def combine(parts) -> str:
@@ -573,7 +587,7 @@ class _StreamTokenizer(Tokenizer):
                 t.stopped = False
                 if positions:
                     t.pos = pos_base + pos
-                    last = pos
+                    last = max(last, pos)  # sub-units may come after a later position
                 if chars:
                     t.startchar = offset + start
                     t.endchar = offset + end

@@ -5,10 +5,10 @@
 ``batch_size``; each batch is one Whoosh commit, so a crash loses at most the
 batch being written and never what was committed before.
 
-Large batches are written by two worker processes (Whoosh's MpWriter with
-``multisegment=True``).  Each worker turns the raw article into its index
-document itself (``to_document``: one Sudachi pass, entities), so analysis
-runs in parallel with the posting work and no text is analysed twice.
+Large batches are written by worker processes (``index.workers``), each
+analysing its share of the articles and writing its own segment; the
+parent commits them together.  Workers die with the parent, and a worker
+that dies makes the batch fail as a whole.
 """
 
 from __future__ import annotations
@@ -17,13 +17,14 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 
-from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import LockError, SegmentWriter
 
 from index import config
+from index.analysis import load_tokenizer
 from index.readers import ENCODING_NAMES, ReadProblem, read_paths
 from index.schema import to_document
 from index.storage import (
+    INDEX_NAME,
     IndexLocked,
     create_index,
     index_exists,
@@ -33,6 +34,7 @@ from index.storage import (
     writer_lock,
 )
 from index.userdict import use_index_dictionary
+from index.workers import WorkerDied, write_segments
 
 @dataclass
 class IndexSummary:
@@ -81,37 +83,21 @@ def _add_article(writer, article, on_failure) -> bool:
     return True
 
 
-class _AnalysingTask(SubWriterTask):
-    """A worker that receives raw articles and analyses them itself."""
+class _BatchWriter(SegmentWriter):
+    """Whoosh's segment writer for one batch, which can also commit segments
+    that worker processes wrote (index.workers)."""
 
-    def _process_file(self, filename, doc_count):
-        import pickle
-
-        writer = self.writer
-        tempstorage = writer.temp_storage()
-        with tempstorage.open_file(filename).raw_file() as f:
-            for _ in range(doc_count):
-                code, article = pickle.load(f)
-                _add_article(writer, article, _report_to_stderr)
-        tempstorage.delete_file(filename)
-
-
-def _report_to_stderr(source, message):
-    print(f"{source}: {message}", file=sys.stderr)
-
-
-class _AnalysingMpWriter(MpWriter):
-    def _new_task(self):
-        task = _AnalysingTask(
-            self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs, self.multisegment
-        )
-        self.tasks.append(task)
-        task.start()
-        return task
-
-    def add_article(self, article):
-        # Buffered as-is; the worker calls to_document.
-        MpWriter.add_document(self, **article)
+    def commit_with(self, segments) -> None:
+        """Commit the deletions and documents of this writer plus ``segments``,
+        in one new table of contents."""
+        self._check_state()
+        final = self._merge_segments(None, None, None) + list(segments)
+        if self._added:
+            final.append(self._finalize_segment())
+        else:
+            self._close_segment()
+        self._commit_toc(final)
+        self._finish()
 
 
 def _existing_hashes(ix) -> dict:
@@ -127,13 +113,9 @@ def _existing_hashes(ix) -> dict:
     return out
 
 
-def _open_writer(ix, n_docs, procs):
+def _open_writer(ix):
     try:
-        if procs > 1 and n_docs >= config.MIN_DOCS_FOR_WORKERS:
-            return _AnalysingMpWriter(
-                ix, procs=procs, batchsize=50, multisegment=True, timeout=config.LOCK_TIMEOUT_SECONDS
-            )
-        return SegmentWriter(ix, timeout=config.LOCK_TIMEOUT_SECONDS)
+        return _BatchWriter(ix, timeout=config.LOCK_TIMEOUT_SECONDS)
     except LockError as exc:  # only a writer outside this program gets here: ours take writer_lock
         raise IndexLocked(
             f"index at {ix.storage.folder} is locked by another writer "
@@ -149,25 +131,39 @@ def _write_batch(ix, batch, procs, summary, on_problem):
         if on_problem:
             on_problem(problem)
 
-    writer = _open_writer(ix, len(batch), procs)
+    writer = _open_writer(ix)
     try:
         for article, is_update in batch:
             if is_update:
                 writer.delete_by_term("id", article["id"])
-            if isinstance(writer, _AnalysingMpWriter):
-                writer.add_article(article)
-                ok = True
-            else:
-                ok = _add_article(writer, article, failed)
-            if ok:
-                if is_update:
-                    summary.updated += 1
-                else:
-                    summary.added += 1
-        writer.commit()
+        if procs > 1 and len(batch) >= config.MIN_DOCS_FOR_WORKERS:
+            load_tokenizer()  # before the fork: the workers inherit it
+            segments, failures = write_segments(ix, [a for a, _ in batch], procs, to_document)
+            for _, source, message in failures:
+                failed(source, message)
+            not_written = {article_id for article_id, _, _ in failures}
+            written = [(a, u) for a, u in batch if a["id"] not in not_written]
+        else:
+            segments = []
+            written = [(a, u) for a, u in batch if _add_article(writer, a, failed)]
+        writer.commit_with(segments)
     except BaseException:
-        writer.cancel()
+        _cancel(writer)
         raise
+    for _, is_update in written:
+        if is_update:
+            summary.updated += 1
+        else:
+            summary.added += 1
+
+
+def _cancel(writer) -> None:
+    """Give up a batch; closing its files may fail again (a full disk), and
+    that must not hide why the batch failed."""
+    try:
+        writer.cancel()
+    except Exception:
+        pass
 
 
 def index_paths(
@@ -181,28 +177,61 @@ def index_paths(
     lock_timeout: float | None = None,
     on_problem=None,
     progress: bool = False,
+    on_stage=None,
 ) -> IndexSummary:
     """Index the articles under ``paths`` into the index folder ``index``.
 
     New articles are added, changed ones (same id, new hash) replaced,
     unchanged ones skipped.  ``rebuild`` starts from an empty index.  Problems
     with the input are reported through ``on_problem`` and counted in the
-    summary; everything else is indexed.  While another run holds the index,
+    summary; everything else is indexed.  ``on_stage(message)`` hears of each
+    commit and of the final merge.  While another run holds the index,
     waits up to ``lock_timeout`` seconds (config.LOCK_TIMEOUT_SECONDS), then
-    raises IndexLocked.
+    raises IndexLocked.  When the index cannot be written (the disk is full,
+    a worker process died) raises IndexingFailed: what was committed before
+    stays as it was.
     """
     index_dir = config.index_dir(index)
     # Articles are analysed with the index's user dictionary (index.userdict),
     # as its other articles were and its queries will be.
     with writer_lock(index_dir, lock_timeout), use_index_dictionary(index_dir):
-        return _index_paths_locked(paths, index_dir, rebuild, format, procs, batch_size, on_problem, progress)
+        summary = IndexSummary()
+        try:
+            return _index_paths_locked(paths, index_dir, rebuild, format, procs, batch_size, on_problem,
+                                       progress, on_stage or (lambda message: None), summary)
+        except (OSError, WorkerDied) as exc:
+            _remove_uncommitted_files(index_dir)
+            done = summary.added + summary.updated
+            reason = f"{exc.strerror}" if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise IndexingFailed(
+                f"cannot finish writing the index at {index_dir}: {reason}; the batch being written was not "
+                f"committed, everything committed before is intact ({done} article(s) of this run were); "
+                f"run the same command again to finish"
+            ) from exc
 
 
-def _index_paths_locked(paths, index_dir, rebuild, format, procs, batch_size, on_problem, progress) -> IndexSummary:
+class IndexingFailed(RuntimeError):
+    """Writing stopped (disk full, a worker died); the last commit is intact."""
+
+
+def _remove_uncommitted_files(index_dir) -> None:
+    """Delete segment files no table of contents names (what a failed batch
+    left), so a full disk gets its room back; best effort."""
+    from whoosh.index import clean_files
+
+    try:
+        ix = open_index(index_dir)
+        toc = ix._read_toc()
+        clean_files(ix.storage, INDEX_NAME, toc.generation, toc.segments)
+    except Exception:  # the index may not even exist yet; nothing to clean then
+        pass
+
+
+def _index_paths_locked(paths, index_dir, rebuild, format, procs, batch_size, on_problem, progress, on_stage,
+                        summary) -> IndexSummary:
     started = time.perf_counter()
     procs = config.DEFAULT_PROCS if procs is None else max(1, procs)
     batch_size = batch_size or config.DEFAULT_BATCH_SIZE
-    summary = IndexSummary()
 
     def problem(p):
         if p.warning:
@@ -257,10 +286,12 @@ def _index_paths_locked(paths, index_dir, rebuild, format, procs, batch_size, on
             if len(batch) >= batch_size:
                 _write_batch(ix, list(batch.values()), procs, summary, on_problem)
                 written.update(batch)
+                on_stage(f"committed {len(written)} article(s)")
                 batch = {}
         if batch:
             _write_batch(ix, list(batch.values()), procs, summary, on_problem)
             written.update(batch)
+            on_stage(f"committed {len(written)} article(s)")
     finally:
         if bar:
             bar.close()
@@ -269,7 +300,9 @@ def _index_paths_locked(paths, index_dir, rebuild, format, procs, batch_size, on
         # each one (warm p95 on livedoor: 10 ms in one segment, 19 ms in four).
         # One merge at the end costs about 35 s there; a crash during it
         # loses nothing, the batches are committed.
+        on_stage(f"merging {len(ix._segments())} segments into one")
         ix.optimize()
+        on_stage("merged")
     write_meta(index_dir)
     summary.seconds = time.perf_counter() - started
     return summary
@@ -280,7 +313,7 @@ def delete(ids, index=None, lock_timeout: float | None = None) -> int:
     ix = open_index(index)
     with writer_lock(index, lock_timeout):
         open_reader(ix).close()  # a damaged index is reported, not written to
-        writer = _open_writer(ix, 0, 1)
+        writer = _open_writer(ix)
         deleted = 0
         try:
             for article_id in ids:

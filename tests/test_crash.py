@@ -6,9 +6,16 @@ article), and a re-run must complete it to the full count.  The runs are real
 processes of the installed command; the articles are small synthetic ones
 written to a temporary folder, so a run takes about a second.
 
-The default run kills 4 times; the full run (SEARCH_SLOW_TESTS=1) kills 24
-times with the one-process writer and 6 times with two worker processes.
-Delays are drawn from a seeded generator; a failure message names the seed.
+Kills hit one process, as `kill -9 PID` and the OOM killer do, never the
+process group: the parent alone while its worker processes run (they must
+die within seconds, and the index must not stay locked), a worker alone (the
+parent must fail the batch and exit), and the parent during the final merge.
+
+The default run kills 4 times with the one-process writer and 5 times with
+worker processes (one of them at the default batch size of 2,000); the full
+run (SEARCH_SLOW_TESTS=1) kills 24 times with the one-process writer and 24
+times with worker processes.  Delays are drawn from a seeded generator; a
+failure message names the seed.
 """
 
 from __future__ import annotations
@@ -69,13 +76,79 @@ def big_corpus(tmp_path_factory):
     return path, write_articles(path, 800)
 
 
-def start_index_run(src, index, batch, procs):
-    # A session of its own, so whatever the run started can be cleaned up.
+def start_index_run(src, index, batch, procs, verbose=False):
+    # A session of its own, so whatever the run started can be found (and, if
+    # a test fails, cleaned up).
     return subprocess.Popen(
         search_cmd() + ["index", str(src), "--index", str(index), "--batch-size", str(batch),
-                        "--procs", str(procs)],
+                        "--procs", str(procs)] + (["--verbose"] if verbose else []),
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
     )
+
+
+def session_pids(sid) -> list:
+    """Live processes of the session ``sid`` (zombies are dead already)."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()  # after "pid (comm) "
+        state, session = fields[0], int(fields[3])
+        if session == sid and state != "Z":
+            pids.append(int(entry))
+    return pids
+
+
+def children(pid) -> list:
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat[stat.rindex(")") + 2:].split()[1]) == pid:
+                out.append(int(entry))
+    return out
+
+
+def wait_for_workers(proc, timeout=60) -> list:
+    """The worker processes of a run, once it has started them."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        workers = children(proc.pid)
+        if workers:
+            return workers
+        if proc.poll() is not None:
+            return []
+        time.sleep(0.02)
+    return []
+
+
+def assert_nothing_left(proc, seconds=5.0):
+    """No process of the run may outlive a kill by more than ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while session_pids(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = session_pids(proc.pid)
+    assert not left, f"processes of the killed run still alive after {seconds} s: {left}"
+
+
+def rerun_completes(src, index, articles, batch):
+    """A re-run of the real command, waiting at most 5 s for the lock, adds
+    what the kill lost; the index then holds every article once."""
+    result = subprocess.run(search_cmd() + ["index", str(src), "--index", str(index), "--batch-size",
+                                            str(batch), "--lock-timeout", "5", "--json"],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["failed"] == 0
+    assert committed_state(index, articles, batch) == len(articles)
+    return summary
 
 
 def kill_session(proc):
@@ -157,6 +230,46 @@ def run_kills(tmp_path, corpus, kills, batch, procs, seed=None):
     return outcomes
 
 
+def kill_with_workers(src, index, articles, batch, target, delay=0.0):
+    """Start a run with two worker processes, and once its workers run (and
+    ``delay`` seconds more) kill -9 one process: the parent ("parent") or a
+    worker ("worker"), or the parent once the final merge has begun
+    ("merge").  Then: nothing of the run is left after 5 s, the index opens
+    at its last commit, and a re-run completes it.  Returns (documents
+    committed at the kill, what was killed)."""
+    proc = start_index_run(src, index, batch, procs=2, verbose=target == "merge")
+    try:
+        if target == "merge":
+            for line in proc.stderr:  # --verbose says when the merge starts
+                if line.startswith(b"merging"):
+                    break
+            else:
+                pytest.fail("the run ended without a final merge")
+            time.sleep(delay)
+            victim = proc.pid
+        else:
+            workers = wait_for_workers(proc)
+            assert workers, "the run never started worker processes"
+            time.sleep(delay)
+            victim = proc.pid if target == "parent" else workers[0]
+        os.kill(victim, signal.SIGKILL)
+        if target == "worker":
+            # The parent notices, fails the batch with a message and exits.
+            _, err = proc.communicate(timeout=30)
+            assert proc.returncode == 2, err.decode()
+            assert "worker process" in err.decode() and "killed by SIGKILL" in err.decode(), err.decode()
+            assert "Traceback" not in err.decode()
+        else:
+            proc.wait(timeout=30)
+        assert_nothing_left(proc)
+        count = committed_state(index, articles, batch)
+        summary = rerun_completes(src, index, articles, batch)
+        assert (summary["unchanged"], summary["added"]) == (count, len(articles) - count)
+    finally:
+        kill_session(proc)
+    return count
+
+
 def test_sigkill_leaves_last_commit(tmp_path, corpus):
     run_kills(tmp_path, corpus, kills=4, batch=BATCH, procs=1, seed=20240607)
 
@@ -166,7 +279,47 @@ def test_sigkill_leaves_last_commit_24_times(tmp_path, corpus):
     run_kills(tmp_path, corpus, kills=24, batch=BATCH, procs=1)
 
 
+def test_kill_parent_alone_while_workers_run(tmp_path, big_corpus):
+    # Batches of 200 go through the two-process writer (MIN_DOCS_FOR_WORKERS).
+    src, articles = big_corpus
+    full = seconds_for_full_run(src, tmp_path / "timing", 200, 2)
+    rng = random.Random(7)
+    counts = [kill_with_workers(src, tmp_path / f"ix{i}", articles, 200, "parent", rng.uniform(0, full * 0.8))
+              for i in range(3)]
+    print(f"full run {full:.1f} s; documents committed at each kill:", counts)
+    assert any(0 < count < len(articles) for count in counts), "no kill landed between two commits"
+
+
+def test_kill_one_worker_alone(tmp_path, big_corpus):
+    src, articles = big_corpus
+    kill_with_workers(src, tmp_path / "ix", articles, 200, "worker", 0.3)
+
+
+def test_kill_parent_during_final_merge(tmp_path, big_corpus):
+    src, articles = big_corpus
+    count = kill_with_workers(src, tmp_path / "ix", articles, 200, "merge", 0.05)
+    assert count == len(articles)  # every batch was committed before the merge began
+
+
+def test_kill_parent_alone_at_the_default_batch_size(tmp_path_factory, tmp_path):
+    # 2,400 articles: one full batch of the default 2,000 and a second one,
+    # each written by the worker processes.
+    from index import config
+
+    src = tmp_path_factory.mktemp("crash-default") / "articles.jsonl"
+    articles = write_articles(src, 2400, seed=11)
+    kill_with_workers(src, tmp_path / "ix", articles, config.DEFAULT_BATCH_SIZE, "parent", 1.0)
+
+
 @pytest.mark.slow
 def test_sigkill_with_worker_processes(tmp_path, big_corpus):
-    # Batches of 200 go through the two-process writer (MIN_DOCS_FOR_WORKERS).
-    run_kills(tmp_path, big_corpus, kills=6, batch=200, procs=2)
+    src, articles = big_corpus
+    seed = random.randrange(1 << 30)
+    rng = random.Random(seed)
+    full = seconds_for_full_run(src, tmp_path / "timing", 200, 2)
+    targets = ["parent"] * 16 + ["worker"] * 4 + ["merge"] * 4
+    outcomes = [(target, kill_with_workers(src, tmp_path / f"ix{i}", articles, 200, target,
+                                           rng.uniform(0, full * (0.8 if target != "merge" else 0.1))))
+                for i, target in enumerate(targets)]
+    print(f"seed {seed}; (what was killed, documents committed):", outcomes)
+    assert any(0 < count < len(articles) for _, count in outcomes), f"no kill landed mid-run (seed {seed})"
