@@ -19,6 +19,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Callable, Iterable, Iterator, Optional
 
 from index import config
+from index.textclean import clean_text
 
 #: Japan Standard Time; Japanese news sources give local times without a zone.
 JST = timezone(timedelta(hours=9), "JST")
@@ -184,13 +185,22 @@ def text_from_bytes(data: bytes, source: str, report: Report) -> Optional[str]:
 
 
 def load_bytes(path: str, report: Report) -> Optional[bytes]:
-    """A file's bytes; report and return None when it cannot be read."""
+    """A file's bytes; report and return None when it cannot be read or is
+    larger than ``config.MAX_FILE_BYTES`` (a device such as /dev/zero, a
+    log or a dump saved under an article's name): at most that much is ever
+    read into memory."""
+    limit = config.MAX_FILE_BYTES
     try:
         with open(path, "rb") as handle:
-            return handle.read()
+            data = handle.read(limit + 1)
     except OSError as exc:
         report(ReadProblem(path, None, f"cannot read: {exc.strerror or exc}"))
         return None
+    if len(data) > limit:
+        report(ReadProblem(path, None, f"larger than {limit // 2**20} MB, skipped "
+                                       "(one article per file; use JSON Lines for many)"))
+        return None
+    return data
 
 
 def load_text(path: str, report: Report) -> Optional[str]:
@@ -415,20 +425,22 @@ def make_article(
     ``report`` naming the source.
     """
     source = printable_name(os.fspath(source))
-    url = (url or "").strip() or None
-    title = _cut_to_limit((title or "").strip(), config.MAX_TITLE_CHARS, "title", source, report).strip()
-    body = _cut_to_limit(body or "", config.MAX_BODY_CHARS, "body", source, report)
+    url = clean_text(url or "").strip() or None
+    # Invisible and control characters go before anything else sees the
+    # text (index.textclean), so the stored text is what was analysed.
+    title = _cut_to_limit(clean_text(title or "").strip(), config.MAX_TITLE_CHARS, "title", source, report).strip()
+    body = _cut_to_limit(clean_text(body or ""), config.MAX_BODY_CHARS, "body", source, report)
     article = {
         "id": printable_name(id or url or source),
         "url": url,
         "title": title,
         "body": clean_body(body),
         "date": date,
-        "tags": unique(tag.strip() for tag in tags),
-        "category": (category or "").strip() or None,
+        "tags": unique(clean_text(tag).strip() for tag in tags),
+        "category": clean_text(category or "").strip() or None,
         "source": source,
-        "author": (author or "").strip() or None,
-        "related": unique(item.strip() for item in related),
+        "author": clean_text(author or "").strip() or None,
+        "related": unique(clean_text(item).strip() for item in related),
         "hash": "",
     }
     article["hash"] = content_hash(article)
@@ -541,12 +553,17 @@ def walk_files(
             return
         for entry in entries:
             child = os.path.join(folder, entry.name)
-            if entry.is_dir():
+            try:
+                is_dir, is_file = entry.is_dir(), entry.is_file()
+            except OSError as exc:  # a link to itself (ELOOP), a vanished or unreadable entry
+                report(ReadProblem(child, None, f"cannot read: {exc.strerror or exc}"))
+                continue
+            if is_dir:
                 if claim_dir is not None and claim_dir(child):
                     yield child
                 else:
                     yield from walk(child)
-            elif entry.is_file():
+            elif is_file:
                 yield child
             elif entry.is_symlink():  # is_file() and is_dir() follow links; this one leads nowhere
                 report(ReadProblem(child, None, "broken link: its target does not exist"))

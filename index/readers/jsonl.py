@@ -14,9 +14,17 @@ import os
 import re
 from typing import Any, Iterator, Optional
 
+from index import config
+
 from .common import (
+    BINARY_SNIFF_BYTES,
+    ENCODING_NAMES,
+    EncodingNote,
     ReadProblem,
     Report,
+    UndecodableError,
+    decode_bytes,
+    is_binary,
     load_text,
     make_article,
     parse_date,
@@ -104,19 +112,88 @@ def parse_record(record: Any, path: str, lineno: int, report: Report) -> Optiona
     )
 
 
+def _lines(path: str, report: Report) -> Iterator[tuple[int, str]]:
+    """(line number, text) of a JSON Lines file, read as a stream: an export
+    of a whole archive need not fit in memory, and no line longer than
+    ``config.MAX_LINE_BYTES`` is ever held (it is reported and skipped; a
+    stream with no line end at all, such as /dev/zero, ends the file)."""
+    limit = config.MAX_LINE_BYTES
+    noted = None  # the legacy encoding a line was decoded from, reported once
+    try:
+        with open(path, "rb") as handle:
+            head = handle.peek(BINARY_SNIFF_BYTES)[:BINARY_SNIFF_BYTES]
+            if head[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16: rare, read whole (bounded)
+                text = load_text(path, report)
+                yield from enumerate(split_lines(text or ""), start=1)
+                return
+            if is_binary(head):
+                report(ReadProblem(path, None, "binary file (NUL bytes), skipped"))
+                return
+            if not head.strip():
+                if not handle.read(limit).strip():  # nothing but whitespace, as far as it goes
+                    report(ReadProblem(path, None, "empty file"))
+                    return
+                handle.seek(0)
+            lineno = 0
+            while True:
+                raw = handle.readline(limit + 1)
+                if not raw:
+                    return
+                lineno += 1
+                if len(raw) > limit and not raw.endswith(b"\n"):
+                    report(ReadProblem(path, lineno, f"line longer than {limit // 2**20} MB, skipped"))
+                    if not _skip_rest_of_line(handle, limit):
+                        report(ReadProblem(path, lineno, "no line end in sight; rest of the file skipped"))
+                        return
+                    continue
+                if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                    raw = raw[3:]
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    try:
+                        line, encoding = decode_bytes(raw, path)
+                    except UndecodableError as exc:
+                        report(ReadProblem(path, lineno, exc.reason))
+                        continue
+                    if noted is None:
+                        noted = encoding
+                        report(EncodingNote(path, None, f"decoded as {ENCODING_NAMES.get(encoding, encoding)}",
+                                            warning=True, encoding=encoding))
+                yield lineno, line.rstrip("\r\n")
+    except OSError as exc:
+        report(ReadProblem(path, None, f"cannot read: {exc.strerror or exc}"))
+
+
+# A line longer than this many times the line limit is not a line at all.
+_MAX_SKIPPED_CHUNKS = 16
+
+
+def _skip_rest_of_line(handle, limit: int) -> bool:
+    """Read past the end of an over-long line, a chunk at a time; False when
+    no line end comes within _MAX_SKIPPED_CHUNKS chunks (or the file ends)."""
+    for _ in range(_MAX_SKIPPED_CHUNKS):
+        chunk = handle.readline(limit)
+        if not chunk:
+            return False
+        if chunk.endswith(b"\n"):
+            return True
+    return False
+
+
 def read_file(path: str, report: Report) -> Iterator[dict]:
     """Yield the articles of a JSONL file, reporting and skipping bad lines."""
     path = os.fspath(path)
-    text = load_text(path, report)
-    if text is None:
-        return
-    for lineno, line in enumerate(split_lines(text), start=1):
+    for lineno, line in _lines(path, report):
         if not line.strip():
             continue
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
             report(ReadProblem(path, lineno, f"invalid JSON: {exc.msg} (column {exc.colno})"))
+            continue
+        except RecursionError:
+            report(ReadProblem(path, lineno, "invalid JSON: nested too deeply"))
             continue
         article = parse_record(record, path, lineno, report)
         if article is not None:
