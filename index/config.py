@@ -35,6 +35,13 @@ LOCK_TIMEOUT_SECONDS = 60.0
 # minutes and bloat the index.
 MAX_TITLE_CHARS = 1_000
 MAX_BODY_CHARS = 100_000
+# The most a reader takes into memory: one file of a one-article-per-file
+# format (a plain text, HTML or Markdown article, a feed), and one line of a
+# JSON Lines file (a 100,000-character body escaped as \uXXXX is 600 kB).
+# Anything larger is reported and skipped, so `search index /dev/zero` ends
+# with a message instead of filling the memory.
+MAX_FILE_BYTES = 64 * 2**20
+MAX_LINE_BYTES = 8 * 2**20
 
 # Worker processes for indexing.  Whoosh's writer is pure Python and
 # single-threaded, so a second process roughly halves the wall time on large
@@ -66,9 +73,32 @@ PHRASE_BOOST = 1.5
 RECENCY_WEIGHT = 0.1
 RECENCY_HALF_LIFE_DAYS = 365.0
 
-# Limits that keep one request from tying up the engine.
+# Limits that keep one request from tying up the engine, whoever sends it
+# (the README lists them).  A request over a limit gets a message naming it
+# (HTTP 400, or exit code 2 from the CLI), never a slow answer: measured on
+# the full livedoor index, no request within them takes a second
+# (bench/probe_limits.py).
 MAX_PER_PAGE = 100
 MAX_QUERY_CHARS = 1000
+MAX_QUERY_WORDS = 32  # words searched, after analysis: 東京都庁 is one, ロシア 北京 two
+MAX_QUERY_PHRASES = 8  # "quoted phrases"
+MAX_QUERY_OPERATORS = 24  # AND, OR, NOT and -
+MAX_QUERY_DEPTH = 8  # levels of parentheses
+MAX_QUERY_TOKENS = 64  # words, operators, parentheses and field: prefixes together
+MAX_FILTER_VALUES = 20  # values of one filter (person=…&person=…)
+MAX_FILTER_VALUES_TOTAL = 40  # values of all filters together
+# A query that finds nothing gets suggestions (did you mean, fewer words);
+# they cost further searches, so they get a budget of their own.
+MAX_ALTERNATIVE_SEARCHES = 12
+ALTERNATIVES_SECONDS = 0.3
+# Matching stops after this long and returns what it found so far, marked
+# as partial ("timed_out"), rather than keep every server thread busy.
+SEARCH_TIME_LIMIT_SECONDS = 0.5
+# Text analysed on request: the analyze page and /api/analyze, and each text
+# (line) of `search analyze`.
+MAX_ANALYZE_CHARS = 10_000
+MAX_CLI_ANALYZE_CHARS = 100_000
+MAX_API_BODY_BYTES = 256 * 1024  # a JSON body of /api/analyze
 SNIPPET_CHARS = 160
 FACET_SIZE = 10
 

@@ -23,7 +23,8 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 
-from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh import columns
+from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
 from index.analysis import (
     ANALYZER_VERSION,
@@ -32,11 +33,12 @@ from index.analysis import (
     ReadingAnalyzer,
     active_dictionary,
     analyze,
+    body_position,
     combine,
 )
 from index.entities import ENTITY_TYPES, EXTRACTOR_VERSION
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Weight of a title word relative to a body word.  Applied when indexing:
 # changing it needs `search index --rebuild`.
@@ -58,6 +60,9 @@ def build_schema() -> Schema:
         text=TEXT(analyzer=morph, phrase=True, chars=True),
         text_ng=TEXT(analyzer=NgramAnalyzer(), phrase=True, chars=True),
         text_rd=TEXT(analyzer=ReadingAnalyzer(), phrase=False, chars=True),
+        # Where the body starts among the positions of `text`, for body:
+        # queries (search.inbody).
+        body_pos=COLUMN(columns.NumericColumn("I")),
         # UTC without tzinfo (what Whoosh can sort); the written form with its
         # offset is kept in `published`.
         date=DATETIME(sortable=True),
@@ -128,6 +133,7 @@ def to_document(article: dict) -> dict:
         "text": text,
         "text_ng": text,
         "text_rd": text,
+        "body_pos": body_position(title),
         "tags": _folded(tags),
         "_stored_tags": tags,
         "author": article.get("author"),

@@ -33,7 +33,10 @@ from whoosh.query.compound import DefaultOr
 from index import config
 from index.analysis import analyze, bigrams, fold, hira_to_kata, is_kana, is_katakana
 from index.schema import fold_keyword
-from search.dates import DateError, describe_date, parse_bound, parse_date_range, whole_months
+from index.textclean import remove_invisible
+from search.datequery import DateIn
+from search.inbody import only_in_body
+from search.dates import DateError, describe_date, parse_bound, parse_date_range
 from search.synonyms import SYNONYM_WEIGHT, Match
 
 # At most this many spellings of one phrase are searched (the phrase as
@@ -48,6 +51,7 @@ class QuerySyntaxError(ValueError):
 
 FIELD_ALIASES = {
     "title": "title",
+    "body": "body",
     "tag": "tags",
     "tags": "tags",
     "category": "category",
@@ -81,7 +85,6 @@ class Keyword:
 class DateSpan:
     start: object  # naive UTC datetime or None
     end: object
-    months: list | None = None  # the same span as whole months ("2012-09"), if it is one
     text: str = ""  # as written: 平成24年, or [2012-01 TO 2012-06]
 
 
@@ -117,11 +120,8 @@ def _lex(q: str):
             tokens.append((c,))
             i += 1
         elif c == '"':
-            close = q.find('"', i + 1)
-            if close < 0:
-                raise QuerySyntaxError(f'unbalanced quote: the " at position {i + 1} is never closed')
-            tokens.append(("PHRASE", q[i + 1 : close]))
-            i = close + 1
+            phrase, i = _quoted(q, i)
+            tokens.append(("PHRASE", phrase))
         elif c == "-" and i + 1 < n and not q[i + 1].isspace() and (i == 0 or q[i - 1].isspace() or q[i - 1] == "("):
             tokens.append(("-",))
             i += 1
@@ -157,8 +157,60 @@ def _lex(q: str):
     return tokens
 
 
+def _quoted(q: str, i: int):
+    """The text of the phrase whose opening quote is at ``i``, and where
+    lexing goes on.  Inside quotes, \\" is a quote and \\\\ a backslash,
+    so any text (a tag with a quote in it) can be written as a phrase."""
+    out, j, n = [], i + 1, len(q)
+    while j < n:
+        c = q[j]
+        if c == "\\" and j + 1 < n and q[j + 1] in '"\\':
+            out.append(q[j + 1])
+            j += 2
+        elif c == '"':
+            return "".join(out), j + 1
+        else:
+            out.append(c)
+            j += 1
+    raise QuerySyntaxError(f'unbalanced quote: the " at position {i + 1} is never closed')
+
+
+def quote(text: str) -> str:
+    """``text`` as one query word: quoted (with escapes) when it holds a space,
+    a parenthesis or a quote, else as it is."""
+    if not any(c.isspace() or c in '()"' for c in text):
+        return text
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _check_limits(tokens) -> None:
+    """Refuse a query whose size, not its text, would make it slow: every
+    operator, phrase and level of parentheses costs matcher work, and a deep
+    nesting would exhaust the parser's recursion (config.MAX_QUERY_*)."""
+    depth = deepest = operators = phrases = 0
+    for tok in tokens:
+        kind = tok[0]
+        if kind == "(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif kind == ")":
+            depth -= 1
+        elif kind in ("OP", "-"):
+            operators += 1
+        elif kind == "PHRASE":
+            phrases += 1
+    for count, limit, what in (
+        (deepest, config.MAX_QUERY_DEPTH, "levels of parentheses"),
+        (operators, config.MAX_QUERY_OPERATORS, "operators (AND, OR, NOT, -)"),
+        (phrases, config.MAX_QUERY_PHRASES, "quoted phrases"),
+        (len(tokens), config.MAX_QUERY_TOKENS, "words and operators"),
+    ):
+        if count > limit:
+            raise QuerySyntaxError(f"the query has {count} {what}; the limit is {limit}")
+
+
 # ---------------------------------------------------------------------------
-# Parser (recursive descent)
+# Parser (recursive descent; _check_limits bounds its depth)
 
 
 class _Parser:
@@ -204,13 +256,18 @@ class _Parser:
         return children[0] if len(children) == 1 else And(children)
 
     def unary(self):
-        tok = self.peek()
-        if tok is None:
-            raise QuerySyntaxError("the query ends where a word was expected (after AND, OR, NOT or -)")
-        if tok == ("OP", "NOT") or tok[0] == "-":
-            self.take()
-            return Not(self.unary())
-        return self.primary()
+        negations = 0
+        while True:
+            tok = self.peek()
+            if tok is None:
+                raise QuerySyntaxError("the query ends where a word was expected (after AND, OR, NOT or -)")
+            if tok == ("OP", "NOT") or tok[0] == "-":
+                self.take()
+                negations += 1
+            else:
+                break
+        node = self.primary()
+        return Not(node) if negations % 2 else node
 
     def primary(self):
         tok = self.take()
@@ -244,7 +301,7 @@ class _Parser:
                     return DateSpan(parse_bound(tok[1], upper=False), parse_bound(tok[2], upper=True),
                                     text=f"[{tok[1]} TO {tok[2]}]")
                 start, end = parse_date_range(tok[1])
-                return DateSpan(start, end, whole_months(tok[1]), text=tok[1])
+                return DateSpan(start, end, text=tok[1])
         except DateError as exc:
             raise QuerySyntaxError(f"date: {exc}") from exc
         except OverflowError as exc:  # 0001-01-01 in JST is before year 1 in UTC
@@ -265,11 +322,15 @@ def parse(querystring: str):
     for position, char in enumerate(querystring):
         if "\ud800" <= char <= "\udfff":
             raise QuerySyntaxError(f"the query is not valid text at position {position + 1} (not UTF-8?)")
-    # NFKC first: full-width quotes, colons, parentheses and spaces become the
-    # ASCII ones the syntax uses, and half-width katakana becomes full-width.
-    q = unicodedata.normalize("NFKC", querystring)
+    # Invisible characters (a zero-width space pasted with a word) go first,
+    # as they went from the articles (index.textclean).  Then NFKC:
+    # full-width quotes, colons, parentheses and spaces become the ASCII ones
+    # the syntax uses, and half-width katakana becomes full-width.
+    q = unicodedata.normalize("NFKC", remove_invisible(querystring))
     q = q.replace("“", '"').replace("”", '"').replace("「", '"').replace("」", '"')
-    return _Parser(_lex(q)).parse()
+    tokens = _lex(q)
+    _check_limits(tokens)
+    return _Parser(tokens).parse()
 
 
 # ---------------------------------------------------------------------------
@@ -376,6 +437,7 @@ def _text_query(text, sources, ctx, phrase):
     fine = _fine_terms(morphemes)
     if not fine:
         return None, None
+    ctx.count_words(sum(1 for m in morphemes if m.indexed))
     matches = ctx.synonyms.matches(morphemes) if ctx.synonyms else []
     if phrase:
         alts = [_phrase(src, terms, weights[src] * factor)
@@ -509,6 +571,15 @@ class _Context:
         self.weights = weights
         self.reader = reader
         self.synonyms = synonyms
+        self.words = 0
+
+    def count_words(self, n: int) -> None:
+        """Every word searched costs its clauses; a query of hundreds of
+        words (a pasted paragraph) is refused rather than run for seconds."""
+        self.words += n
+        if self.words > config.MAX_QUERY_WORDS:
+            raise QuerySyntaxError(f"the query has more than {config.MAX_QUERY_WORDS} words; "
+                                   f"the limit is {config.MAX_QUERY_WORDS}")
 
     def doc_frequency(self, field, term) -> int:
         if self.reader is None:
@@ -546,7 +617,19 @@ def _compile(node, ctx):
     rules out.
     """
     if isinstance(node, Text):
+        if node.field == "body":
+            # The body is part of `text`: search there, without the n-gram and
+            # reading fields (their positions cannot tell title from body),
+            # and keep the matches that lie in the body.
+            weights, ctx.weights = ctx.weights, {"text": ctx.weights["text"]}
+            try:
+                q, _ = _chunk_query(node.text, ("text",), ctx, node.phrase)
+            finally:
+                ctx.weights = weights
+            return (only_in_body(q) if q is not None else None), None
         return _chunk_query(node.text, _sources(node.field), ctx, node.phrase)
+    if isinstance(node, (Keyword, DateSpan)):
+        ctx.count_words(1)
     if isinstance(node, Keyword):
         # org:日銀 also finds the organisation written 日本銀行.
         others = ctx.synonyms.alternatives(node.value) if ctx.synonyms else []
@@ -554,12 +637,9 @@ def _compile(node, ctx):
         terms += [wq.Term(node.field, fold_keyword(v), boost=SYNONYM_WEIGHT) for v in others]
         return (terms[0] if len(terms) == 1 else _union(terms)), None
     if isinstance(node, DateSpan):
-        if node.months:
-            # A month or a year is a few terms of the month field, far cheaper
-            # than the numeric range over the date field.
-            terms = [wq.Term("month", m) for m in node.months]
-            return (terms[0] if len(terms) == 1 else wq.Or(terms)), None
-        return wq.DateRange("date", node.start, node.end, endexcl=True), None
+        # From the date column (search.datequery): Whoosh's own range over
+        # the date field's trie terms cost seconds for a few ranges.
+        return DateIn([(node.start, node.end)]), None
     if isinstance(node, Not):
         child = _attach(*_compile(node.child, ctx))
         return (None if child is None else wq.Not(child)), None
@@ -599,7 +679,8 @@ def build_filter(filters: dict | None):
     except OverflowError as exc:  # 0001-01-01 in JST is before year 1 in UTC
         raise QuerySyntaxError("date_from or date_to is out of range") from exc
     if start or end:
-        clauses.append(wq.DateRange("date", start, end, endexcl=True))
+        clauses.append(DateIn([(start, end)]))
+    total = 0
     for field in ("tags", "person", "place", "org", "category", "source"):
         values = filters.get(field)
         if not values:
@@ -608,6 +689,12 @@ def build_filter(filters: dict | None):
             values = [values]
         if not isinstance(values, (list, tuple)) or not all(isinstance(v, str) for v in values):
             raise QuerySyntaxError(f"the {field} filter takes a string or a list of strings")
+        total += len(values)
+        if len(values) > config.MAX_FILTER_VALUES:
+            raise QuerySyntaxError(f"the {field} filter has {len(values)} values; the limit is {config.MAX_FILTER_VALUES}")
+        if total > config.MAX_FILTER_VALUES_TOTAL:
+            raise QuerySyntaxError(f"the filters have more than {config.MAX_FILTER_VALUES_TOTAL} values together; "
+                                   f"the limit is {config.MAX_FILTER_VALUES_TOTAL}")
         terms = [wq.Term(field, fold_keyword(v)) for v in values if v and v.strip()]
         if field in ("category", "source"):
             clauses.append(wq.Or(terms))  # one value per article: any of them

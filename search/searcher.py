@@ -32,6 +32,8 @@ from search.query import QuerySyntaxError, build_filter, compile_query, parse, p
 from search.synonyms import SynonymSource, Synonyms
 
 SORTS = ("relevance", "date")
+TIMED_OUT_MESSAGE = (f"the search took longer than {config.SEARCH_TIME_LIMIT_SECONDS:g} s and was cut short: "
+                     "the total and the hits are those found by then; narrow the query or add filters")
 
 
 class ArticleNotFound(KeyError):
@@ -93,13 +95,38 @@ class _RecordingTopCollector(collectors.TopCollector):
     Whoosh's replace() loses matches in multi-field ORs.
     """
 
-    def __init__(self, limit):
+    def __init__(self, limit, deadline):
         super().__init__(limit=limit, usequality=False, replace=0)
         self.matched = []
+        self.deadline = deadline
+        self.timed_out = False
+
+    def collect_matches(self):
+        # Whoosh's TimeLimitCollector needs a timer thread per search; a
+        # look at the clock every 256 matches costs nothing.
+        if self.timed_out:
+            return
+        collect, deadline = self.collect, self.deadline
+        for i, sub_docnum in enumerate(self.matches()):
+            collect(sub_docnum)
+            if not i & 255 and time.perf_counter() > deadline:
+                self.timed_out = True
+                return
 
     def _collect(self, global_docnum, score):
         self.matched.append(global_docnum)
         return super()._collect(global_docnum, score)
+
+
+def _docs_until(searcher, q, deadline):
+    """All matching docnums, as docs_for_query gives them, and whether the
+    deadline cut the list short."""
+    docnums = []
+    for i, docnum in enumerate(searcher.docs_for_query(q)):
+        docnums.append(docnum)
+        if not i & 255 and time.perf_counter() > deadline:
+            return docnums, True
+    return docnums, False
 
 
 _NO_DATE = datetime_to_long(dt.datetime(9000, 1, 1))
@@ -113,8 +140,12 @@ class _Generation:
     """
 
     def __init__(self, reader):
-        self.reader = reader
+        # The reader is used here only: it belongs to the thread that made
+        # this generation, which may close it (on its next commit) while
+        # other threads still use the generation; later work is done with
+        # the calling thread's reader of the same generation.
         self._values = None
+        self._values_lock = threading.Lock()
         n = reader.doc_count_all()
         dates = [None] * n
         newest = None
@@ -138,28 +169,32 @@ class _Generation:
             for d in dates
         ] if newest else [1.0] * n
 
-    @property
-    def values(self):
-        """Facet field -> per-docnum tuple of values; built on first use, so a
-        one-shot CLI query that shows no facets never pays for it."""
-        if self._values is None:
-            reader = self.reader
-            n = reader.doc_count_all()
-            values = {}
-            for fieldname in FACET_FIELDS:
-                per_doc = [()] * n
-                if fieldname in reader.indexed_field_names():
-                    for term in reader.lexicon(fieldname):
-                        value = term.decode("utf-8")
-                        for docnum in reader.postings(fieldname, term).all_ids():
-                            per_doc[docnum] = per_doc[docnum] + (value,)
-                values[fieldname] = per_doc
-            self._values = values
+    def values(self, reader):
+        """Facet field -> per-docnum tuple of values, read with ``reader``
+        (the caller's, of this generation); built on first use, so a one-shot
+        CLI query that shows no facets never pays for it."""
+        with self._values_lock:
+            if self._values is None:
+                self._values = self._read_values(reader)
         return self._values
 
-    def facet_counts(self, docnums, size):
+    @staticmethod
+    def _read_values(reader):
+        n = reader.doc_count_all()
+        values = {}
+        for fieldname in FACET_FIELDS:
+            per_doc = [()] * n
+            if fieldname in reader.indexed_field_names():
+                for term in reader.lexicon(fieldname):
+                    value = term.decode("utf-8")
+                    for docnum in reader.postings(fieldname, term).all_ids():
+                        per_doc[docnum] = per_doc[docnum] + (value,)
+            values[fieldname] = per_doc
+        return values
+
+    def facet_counts(self, reader, docnums, size):
         counts = {}
-        values = self.values
+        values = self.values(reader)
         for fieldname in FACET_FIELDS:
             per_doc = values[fieldname]
             c = Counter()
@@ -181,6 +216,11 @@ class SearchResult:
     hits: list
     facets: dict = field(default_factory=dict)
     took_ms: float = 0.0
+    # Matching stopped at config.SEARCH_TIME_LIMIT_SECONDS: total and hits
+    # are what was found by then.
+    timed_out: bool = False
+    # When nothing was found: what to try instead (search.suggest.alternatives).
+    alternatives: dict | None = None
 
     @property
     def pages(self) -> int:
@@ -196,6 +236,8 @@ class SearchResult:
             "took_ms": round(self.took_ms, 2),
             "hits": self.hits,
             "facets": self.facets,
+            **({"timed_out": True, "warning": TIMED_OUT_MESSAGE} if self.timed_out else {}),
+            **({"alternatives": self.alternatives} if self.alternatives is not None else {}),
         }
 
 
@@ -277,15 +319,23 @@ class Searcher:
         recency: bool = True,
         snippets: bool = True,
         synonyms: bool = True,
+        alternatives: bool = True,
     ) -> SearchResult:
         """Ranked, filtered, faceted and highlighted results for ``query``.
 
         ``filters`` may hold date_from, date_to (2012, 2012-09, 平成24年9月 or
         a date), tags, category, person, place, org (a value or a list).
-        ``synonyms=False`` searches the words as typed only.
+        ``synonyms=False`` searches the words as typed only.  When nothing
+        is found, ``result.alternatives`` says what to try instead (did you
+        mean, fewer words; search.suggest), within a budget of its own
+        (config.MAX_ALTERNATIVE_SEARCHES, ALTERNATIVES_SECONDS) that counts
+        in ``took_ms``; ``alternatives=False`` skips that.  Matching stops
+        after config.SEARCH_TIME_LIMIT_SECONDS: the result then holds what
+        was found so far and says ``timed_out``.
         Raises QuerySyntaxError or BadRequest with a message for bad input.
         """
         started = time.perf_counter()
+        deadline = started + config.SEARCH_TIME_LIMIT_SECONDS
         page, per_page = _check_paging(page, per_page)
         if sort not in SORTS:
             raise BadRequest(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
@@ -300,21 +350,27 @@ class Searcher:
         s.weighting = _BM25F(gen.factors if recency and sort == "relevance" else None)
         first, limit = (page - 1) * per_page, page * per_page
         if sort == "date":
-            docnums = list(s.docs_for_query(matched))
+            docnums, timed_out = _docs_until(s, matched, deadline)
             dates = gen.dates
             newest_first = sorted(docnums, key=lambda d: (dates[d] or 0, -d), reverse=True)
             page_hits = [(d, None) for d in newest_first[first:limit]]
         else:
-            collector = _RecordingTopCollector(limit=limit)
+            collector = _RecordingTopCollector(limit, deadline)
             s.search_with_collector(matched, collector)
             results = collector.results()
-            docnums = collector.matched
+            docnums, timed_out = collector.matched, collector.timed_out
             page_hits = [(results.docnum(i), results.score(i)) for i in range(first, min(limit, results.scored_length()))]
         total = len(docnums)
         hits = self._render_hits(s, page_hits, positive_terms(q), snippets)
-        facet_counts = gen.facet_counts(docnums, config.FACET_SIZE) if facets else {}
-        took = (time.perf_counter() - started) * 1000
-        return SearchResult(query or "", total, page, per_page, hits, facet_counts, took)
+        facet_counts = gen.facet_counts(s.reader(), docnums, config.FACET_SIZE) if facets else {}
+        result = SearchResult(query or "", total, page, per_page, hits, facet_counts, timed_out=timed_out)
+        if alternatives and total == 0 and (query or filters):
+            from search.suggest import alternatives as find_alternatives
+
+            with self.index_dictionary():
+                result.alternatives = find_alternatives(self, query or "", filters)
+        result.took_ms = (time.perf_counter() - started) * 1000
+        return result
 
     def _render_hits(self, s, page_hits, terms, snippets=True):
         docnums = [d for d, _ in page_hits]
@@ -333,6 +389,10 @@ class Searcher:
     # -- articles ---------------------------------------------------------
 
     def _docnum(self, s, article_id):
+        # An id that is not text (a command-line argument with bytes that are
+        # not UTF-8 arrives with lone surrogates) names no article.
+        if not isinstance(article_id, str) or not _is_text(article_id):
+            raise ArticleNotFound(article_id)
         docnum = s.document_number(id=article_id)
         if docnum is None:
             raise ArticleNotFound(article_id)
@@ -383,7 +443,7 @@ class Searcher:
         reader = s.reader()
         gen = self._generation(s)
         live = list(reader.all_doc_ids())
-        facets = gen.facet_counts(live, top)
+        facets = gen.facet_counts(reader, live, top)
         dates = [gen.dates[d] for d in live if gen.dates[d]]
 
         size = sum(p.stat().st_size for p in self.index_dir.iterdir() if p.is_file())
@@ -403,6 +463,14 @@ class Searcher:
             "org": facets["org"],
             "versions": {k: v for k, v in meta.items() if k.endswith("version")},
         }
+
+
+def _is_text(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
 
 
 def _check_paging(page, per_page):

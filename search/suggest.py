@@ -17,12 +17,14 @@ from __future__ import annotations
 import bisect
 import re
 import threading
+import time
 import unicodedata
 import weakref
 from dataclasses import dataclass
 
-from index.analysis import fold, hira_to_kata, is_kana
-from search.analyzer import analyze
+from index import config
+from index.analysis import analyze, fold, hira_to_kata, is_kana
+from search.query import quote
 
 # Where completions come from, with a weight multiplied into the document
 # frequency: a person, place or organisation the user starts typing is more
@@ -282,13 +284,9 @@ def suggest(searcher, prefix: str, limit: int = DEFAULT_LIMIT) -> list:
     for _, e, count in ranked:
         text = lex.display(e, reader)
         field = _QUERY_FIELD.get(e.kind)
-        query = f"{field}:{_quote(text)}" if field else _quote(text)
+        query = f"{field}:{quote(text)}" if field else quote(text)
         out.append({"text": text, "kind": e.kind, "count": count, "query": query})
     return out
-
-
-def _quote(text: str) -> str:
-    return f'"{text}"' if re.search(r'[\s()"]', text) else text
 
 
 # ---------------------------------------------------------------------------
@@ -299,11 +297,36 @@ _TOKEN = re.compile(r'-?"[^"]*"|\S+')
 _OPERATORS = {"AND", "OR", "NOT"}
 
 
-def _count(searcher, query, filters) -> int:
+class Budget:
+    """How many searches, and how much time, suggestions for one empty
+    result may still cost (config.MAX_ALTERNATIVE_SEARCHES,
+    ALTERNATIVES_SECONDS): a long query of words the index lacks would
+    otherwise try dozens of respellings, each a full search."""
+
+    def __init__(self, searches=None, seconds=None):
+        self.searches = config.MAX_ALTERNATIVE_SEARCHES if searches is None else searches
+        self.deadline = time.perf_counter() + (config.ALTERNATIVES_SECONDS if seconds is None else seconds)
+
+    def expired(self) -> bool:
+        return time.perf_counter() > self.deadline
+
+    def spend(self) -> bool:
+        """Whether one more search fits; counts it."""
+        if self.searches <= 0 or time.perf_counter() > self.deadline:
+            return False
+        self.searches -= 1
+        return True
+
+
+def _count(searcher, query, filters, budget) -> int | None:
+    """How many articles ``query`` finds; None when the budget is spent."""
     from search.query import QuerySyntaxError
 
+    if not budget.spend():
+        return None
     try:
-        return searcher.search(query, filters=filters, page=1, per_page=1, facets=False, snippets=False).total
+        return searcher.search(query, filters=filters, page=1, per_page=1, facets=False, snippets=False,
+                               alternatives=False).total
     except QuerySyntaxError:
         return 0
 
@@ -324,15 +347,18 @@ def _is_plain_word(token: str) -> bool:
     return not sep
 
 
-def did_you_mean(searcher, query: str, filters: dict | None = None, limit: int = 3) -> list:
+def did_you_mean(searcher, query: str, filters: dict | None = None, limit: int = 3, budget=None) -> list:
     """Queries with one word respelled as the index writes it, that find
     something: ``[{query, total, replaced, by}]``, most articles first."""
+    budget = budget or Budget()
     tokens = _plain_tokens(query or "")
     if not tokens:
         return []
     lex, reader = _lexicon(searcher)
     candidates = {}
     for i, token in enumerate(tokens):
+        if budget.expired():
+            break
         if not _is_plain_word(token):
             continue
         word = hira_to_kata(fold(token))
@@ -341,11 +367,11 @@ def did_you_mean(searcher, query: str, filters: dict | None = None, limit: int =
         pairs = []
         if not any(True for _ in lex.exact(word)):
             pairs.append((token, word, 0, len(token)))
-        for t in analyze(token)["tokens"]:
-            if not t["indexed"] or not t["term"] or len(t["term"]) < 2:
+        for m in analyze(token).morphemes:  # (the morphemes alone: no entity extraction)
+            if not m.indexed or len(m.term) < 2:
                 continue
-            if not any(reader.doc_frequency(f, t["term"]) for f in lex.text_fields):
-                pairs.append((t["surface"], t["term"], t["start"], t["end"]))
+            if not any(reader.doc_frequency(f, m.term) for f in lex.text_fields):
+                pairs.append((m.surface, m.term, m.start, m.end))
         for surface, key, start, end in pairs:
             for e in sorted(lex.near(key), key=lambda e: -e.count)[:5]:
                 shown = lex.display(e, reader)
@@ -357,24 +383,27 @@ def did_you_mean(searcher, query: str, filters: dict | None = None, limit: int =
                 break
     out = []
     for new_query, (replaced, by) in candidates.items():
-        total = _count(searcher, new_query, filters)
+        total = _count(searcher, new_query, filters, budget)
+        if total is None:
+            break
         if total:
             out.append({"query": new_query, "total": total, "replaced": replaced, "by": by})
     out.sort(key=lambda d: -d["total"])
     return out[:limit]
 
 
-def fewer_terms(searcher, query: str, filters: dict | None = None, limit: int = 3) -> list:
+def fewer_terms(searcher, query: str, filters: dict | None = None, limit: int = 3, budget=None) -> list:
     """The query with one word left out, where that finds something:
     ``[{query, total, dropped}]``, most articles first.  A query written
     without spaces (ウクライナ南極) is split into its words first."""
+    budget = budget or Budget()
     tokens = _plain_tokens(query or "")
     if not tokens:
         return []
     if len(tokens) == 1 and _is_plain_word(tokens[0]) and not is_kana(tokens[0]):
         # (not a word in kana: ほんだけいすけ split into ほん and けいすけ
         # would suggest nonsense)
-        tokens = [t["surface"] for t in analyze(tokens[0])["tokens"] if t["indexed"]]
+        tokens = [m.surface for m in analyze(tokens[0]).morphemes if m.indexed]
     if len(tokens) < 2:
         return []
     out, seen = [], set()
@@ -383,7 +412,9 @@ def fewer_terms(searcher, query: str, filters: dict | None = None, limit: int = 
         if new_query in seen:
             continue
         seen.add(new_query)
-        total = _count(searcher, new_query, filters)
+        total = _count(searcher, new_query, filters, budget)
+        if total is None:
+            break
         if total:
             out.append({"query": new_query, "total": total, "dropped": dropped})
     out.sort(key=lambda d: -d["total"])
@@ -401,10 +432,11 @@ def alternatives(searcher, query: str, filters: dict | None = None, limit: int =
     """
     active = {k: v for k, v in (filters or {}).items() if v}
     has_query = bool((query or "").strip())
+    budget = Budget()
     out = {
-        "did_you_mean": did_you_mean(searcher, query, active, limit),
-        "fewer_terms": fewer_terms(searcher, query, active, limit),
-        "without_filters": _count(searcher, query, None) if active and has_query else 0,
+        "did_you_mean": did_you_mean(searcher, query, active, limit, budget),
+        "fewer_terms": fewer_terms(searcher, query, active, limit, budget),
+        "without_filters": (_count(searcher, query, None, budget) or 0) if active and has_query else 0,
     }
     for key in ("did_you_mean", "fewer_terms"):
         for item in out[key]:
@@ -412,7 +444,7 @@ def alternatives(searcher, query: str, filters: dict | None = None, limit: int =
     if active and has_query and not out["without_filters"]:
         for key, find in (("did_you_mean", did_you_mean), ("fewer_terms", fewer_terms)):
             if not out[key]:
-                out[key] = [dict(item, keeps_filters=False) for item in find(searcher, query, None, limit)]
+                out[key] = [dict(item, keeps_filters=False) for item in find(searcher, query, None, limit, budget)]
     return out
 
 

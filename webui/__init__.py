@@ -21,7 +21,7 @@ LIST_FILTERS = ("category", "tags", "person", "place", "org", "source")
 DATE_FILTERS = ("date_from", "date_to")
 DEFAULT_PER_PAGE = 10
 PER_PAGE_CHOICES = (10, 20, 50, 100)
-MAX_ANALYZE_CHARS = 10_000
+MAX_ANALYZE_CHARS = index_config.MAX_ANALYZE_CHARS
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -70,14 +70,27 @@ def search_params(args=None) -> dict:
         args = request.args
     elif not hasattr(args, "getlist"):
         args = MultiDict(args)
-    filters = {}
+    filters, too_many, total = {}, "", 0
     for name in LIST_FILTERS:
         values = args.getlist(name)
         if name == "tags":
             values = values + args.getlist("tag")
-        values = [v.strip() for v in values if v and v.strip()]
+        values = list(dict.fromkeys(v.strip() for v in values if v and v.strip()))
+        # Over the limit the request is refused (run_search raises), but the
+        # page that says so still shows the filters: only the first few, or
+        # 5,000 values, each chip repeating all others in its link, would
+        # make a page of hundreds of megabytes.
+        total += len(values)
+        if len(values) > index_config.MAX_FILTER_VALUES:
+            too_many = too_many or (f"the {name} filter has {len(values)} values; "
+                                    f"the limit is {index_config.MAX_FILTER_VALUES}")
+        elif total > index_config.MAX_FILTER_VALUES_TOTAL:
+            too_many = too_many or (f"the filters have more than {index_config.MAX_FILTER_VALUES_TOTAL} values "
+                                    f"together; the limit is {index_config.MAX_FILTER_VALUES_TOTAL}")
+        kept = sum(len(v) for v in filters.values())
+        values = values[: max(0, min(index_config.MAX_FILTER_VALUES, index_config.MAX_FILTER_VALUES_TOTAL - kept))]
         if values:
-            filters[name] = list(dict.fromkeys(values))
+            filters[name] = values
     for name in DATE_FILTERS:
         value = (args.get(name) or "").strip()
         if value:
@@ -88,6 +101,7 @@ def search_params(args=None) -> dict:
         "per_page": args.get("per_page", str(DEFAULT_PER_PAGE)).strip() or str(DEFAULT_PER_PAGE),
         "sort": args.get("sort", "relevance").strip() or "relevance",
         "filters": filters,
+        "too_many": too_many,
     }
 
 
@@ -128,6 +142,31 @@ def _security_headers(response):
     return response
 
 
+class _RejectUnusableHost:
+    """WSGI middleware: a Host header that is not a valid host name (a label
+    over 63 characters, an empty label) gets a 400 here.  Werkzeug cannot
+    encode such a name, so Flask would have no URL adapter and every page
+    that builds a link would fail with a 500."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME") or ""
+        name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+        if name and not name.startswith("["):
+            try:
+                name.encode("idna")
+            except UnicodeError:
+                body = b"invalid Host header\n"
+                start_response("400 Bad Request", [("Content-Type", "text/plain; charset=utf-8"),
+                                                   ("Content-Length", str(len(body))),
+                                                   ("X-Content-Type-Options", "nosniff"),
+                                                   ("Content-Security-Policy", CSP)])
+                return [body]
+        return self.app(environ, start_response)
+
+
 def create_app(index_dir=None, config=None) -> Flask:
     """The Flask app over the index in ``index_dir`` (default: $SEARCH_INDEX,
     else ./.search-index).  ``config`` updates ``app.config`` (``SYNONYMS``:
@@ -157,6 +196,7 @@ def create_app(index_dir=None, config=None) -> Flask:
     app.before_request(_use_index_dictionary)
     app.teardown_request(_leave_index_dictionary)
     app.after_request(_security_headers)
+    app.wsgi_app = _RejectUnusableHost(app.wsgi_app)
     return app
 
 

@@ -23,6 +23,7 @@ import datetime as dt
 from flask import Blueprint, jsonify, request
 from werkzeug.routing import PathConverter
 
+from index import config as index_config
 from webui import DEFAULT_PER_PAGE, MAX_ANALYZE_CHARS, flag, get_searcher, search_params
 
 bp = Blueprint("api", __name__)
@@ -62,13 +63,14 @@ def article_json(article: dict) -> dict:
     return out
 
 
-def run_search(params: dict, *, facets=True, recency=True, snippets=True, alternatives=True, synonyms=True) -> dict:
-    """search() for parsed request parameters, as a dict; when nothing is
-    found, what to try instead (``alternatives``).  Shared by the page."""
-    from search.suggest import alternatives as find_alternatives
+def run_search(params: dict, *, facets=True, recency=True, snippets=True, synonyms=True) -> dict:
+    """search() for parsed request parameters, as a dict (with what to try
+    instead when nothing is found).  Shared by the page."""
+    if params.get("too_many"):
+        from search.searcher import BadRequest
 
-    searcher = get_searcher()
-    result = searcher.search(
+        raise BadRequest(params["too_many"])
+    result = get_searcher().search(
         params["q"],
         filters=params["filters"],
         sort=params["sort"],
@@ -82,8 +84,6 @@ def run_search(params: dict, *, facets=True, recency=True, snippets=True, altern
     out = result.to_dict()
     out["sort"] = params["sort"]
     out["filters"] = params["filters"]
-    if alternatives and result.total == 0 and (params["q"] or params["filters"]):
-        out["alternatives"] = find_alternatives(searcher, params["q"], params["filters"])
     return out
 
 
@@ -137,7 +137,13 @@ def analyze():
     from search.analyzer import analyze as run_analyze
 
     if request.method == "POST":
-        body = request.get_json(silent=True)
+        limit = index_config.MAX_API_BODY_BYTES
+        if (request.content_length or 0) > limit:
+            raise ApiError(f"the request body is {request.content_length:,} bytes; the limit is {limit:,}", 413)
+        try:
+            body = request.get_json(silent=True)
+        except RecursionError:  # [[[[…: Python's JSON parser recurses per level
+            raise ApiError('the JSON is nested too deeply; send a JSON object {"text": "..."}') from None
         if not isinstance(body, dict) or not isinstance(body.get("text"), str):
             raise ApiError('send a JSON object {"text": "..."}')
         text = body["text"]
