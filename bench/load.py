@@ -1,7 +1,8 @@
 #!/usr/bin/env python
 """Load test: concurrent clients against `/api/search` on loopback.
 
-    python bench/load.py --index DIR [--clients 16] [--duration 30] [--max-requests 100000]
+    python bench/load.py --index DIR [--workers N] [--clients 16] [--duration 30] [--max-requests 100000]
+    python bench/load.py --index DIR --while-indexing PATH [--batch-size N] [...]
     python bench/load.py --url http://127.0.0.1:8000 [...]
 
 With --index, starts the real server (`search serve --index DIR` on a free
@@ -153,9 +154,10 @@ class RunState:
         self.deadline = time.monotonic() + duration
         self.left = max_requests
         self.lock = threading.Lock()
+        self.stopped = False  # set when what the run waits for (an indexing run) is over
 
     def take_ticket(self) -> bool:
-        if time.monotonic() >= self.deadline:
+        if self.stopped or time.monotonic() >= self.deadline:
             return False
         with self.lock:
             if self.left <= 0:
@@ -164,8 +166,13 @@ class RunState:
             return True
 
 
-def load(host, port, clients=16, duration=30.0, max_requests=100_000) -> dict:
-    """Run the clients against host:port; the figures as a dict."""
+def load(host, port, clients=16, duration=30.0, max_requests=100_000, while_running=None) -> dict:
+    """Run the clients against host:port; the figures as a dict.
+
+    ``while_running``: a command (argument list) started with the clients;
+    the run then lasts until it ends (or the duration is up), and the
+    figures say what it returned and which document counts /api/health
+    showed meanwhile."""
     # Warm-up, not counted: every query once, so first-use costs (facet
     # tables, the analyser's caches) are not measured as load.
     warm = http.client.HTTPConnection(host, port, timeout=REQUEST_TIMEOUT)
@@ -176,9 +183,22 @@ def load(host, port, clients=16, duration=30.0, max_requests=100_000) -> dict:
 
     state = RunState(duration, max_requests)
     workers = [Client(n, host, port, state) for n in range(clients)]
+    watcher = CountWatcher(host, port, state) if while_running else None
     started = time.perf_counter()
     for worker in workers:
         worker.start()
+    background = None
+    if while_running:
+        watcher.start()
+        background = subprocess.Popen(while_running, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        try:
+            _, background_err = background.communicate(timeout=max(1.0, state.deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            background.kill()
+            _, background_err = background.communicate()
+        time.sleep(0.5)  # a last look at the count after the final commit
+        state.stopped = True
+        watcher.join()
     for worker in workers:
         worker.join()
     elapsed = time.perf_counter() - started
@@ -190,7 +210,7 @@ def load(host, port, clients=16, duration=30.0, max_requests=100_000) -> dict:
     def ms(value):
         return round(value * 1000, 1) if value is not None else None
 
-    return {
+    figures = {
         "clients": clients,
         "seconds": round(elapsed, 2),
         "requests": requests,
@@ -202,25 +222,70 @@ def load(host, port, clients=16, duration=30.0, max_requests=100_000) -> dict:
         "errors": sum(errors.values()),
         "errors_by_kind": dict(errors),
     }
+    if while_running:
+        figures["background_returncode"] = background.returncode
+        figures["background_stderr"] = background_err[-2000:]
+        figures["counts_seen"] = sorted(set(watcher.counts))
+        figures["count_went_backwards"] = watcher.went_backwards()
+        figures["health_errors"] = dict(watcher.errors)
+    return figures
 
 
-def start_server(index_dir, port):
+def start_server(index_dir, port, workers=1):
     env = dict(os.environ)
     env.pop("SEARCH_INDEX", None)
     return subprocess.Popen(
-        search_command() + ["serve", "--index", str(index_dir), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env, cwd=REPO,
+        search_command() + ["serve", "--index", str(index_dir), "--host", "127.0.0.1", "--port", str(port),
+                            "--workers", str(workers)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=REPO, start_new_session=True,
     )
 
 
 def stop_server(server):
+    """SIGINT (waitress stops on KeyboardInterrupt, gunicorn's master stops
+    its workers), then whatever of its session is left is killed."""
     if server.poll() is None:
-        server.send_signal(signal.SIGINT)  # waitress stops on KeyboardInterrupt
+        server.send_signal(signal.SIGINT)
         try:
-            server.wait(timeout=10)
+            server.wait(timeout=15)
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+    try:
+        os.killpg(server.pid, signal.SIGKILL)  # a worker process that outlived its master
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+class CountWatcher(threading.Thread):
+    """Polls /api/health while the load runs and records every document
+    count it sees: with `search index` committing at the same time, counts
+    may only grow, and only by whole batches."""
+
+    def __init__(self, host, port, state, interval=0.1):
+        super().__init__(name="count-watcher", daemon=True)
+        self.host, self.port, self.state, self.interval = host, port, state, interval
+        self.counts = []
+        self.errors = Counter()
+
+    def run(self):
+        while time.monotonic() < self.state.deadline and not self.state.stopped:
+            try:
+                conn = http.client.HTTPConnection(self.host, self.port, timeout=REQUEST_TIMEOUT)
+                conn.request("GET", "/api/health")
+                response = conn.getresponse()
+                body = response.read()
+                conn.close()
+                if response.status == 200:
+                    self.counts.append(json.loads(body)["documents"])
+                else:
+                    self.errors[f"HTTP {response.status}"] += 1
+            except (OSError, http.client.HTTPException, ValueError) as exc:
+                self.errors[type(exc).__name__] += 1
+            time.sleep(self.interval)
+
+    def went_backwards(self) -> list:
+        return [(a, b) for a, b in zip(self.counts, self.counts[1:]) if b < a]
 
 
 def main(argv=None) -> int:
@@ -231,6 +296,10 @@ def main(argv=None) -> int:
     parser.add_argument("--clients", type=int, default=16, help="concurrent clients (16)")
     parser.add_argument("--duration", type=float, default=30.0, help=f"seconds, at most {MAX_DURATION:.0f} (30)")
     parser.add_argument("--max-requests", type=int, default=100_000, help="stop after this many requests (100000)")
+    parser.add_argument("--workers", type=int, default=1, help="server processes for --index (1: waitress)")
+    parser.add_argument("--while-indexing", metavar="PATH",
+                        help="run `search index PATH` into the served index meanwhile; the run lasts until it ends")
+    parser.add_argument("--batch-size", type=int, default=None, help="--batch-size of that indexing run")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     args = parser.parse_args(argv)
     if not 1 <= args.clients <= 256:
@@ -250,10 +319,16 @@ def main(argv=None) -> int:
         if not Path(args.index).is_dir():
             parser.error(f"--index {args.index}: no such folder")
         host, port = "127.0.0.1", free_port()
-        server = start_server(args.index, port)
+        server = start_server(args.index, port, args.workers)
+    indexing = None
+    if args.while_indexing:
+        if not args.index:
+            parser.error("--while-indexing needs --index (the index the run writes to)")
+        indexing = search_command() + ["index", args.while_indexing, "--index", args.index]
+        indexing += ["--batch-size", str(args.batch_size)] if args.batch_size else []
     try:
         health = wait_until_healthy(host, port, server)
-        figures = load(host, port, args.clients, args.duration, args.max_requests)
+        figures = load(host, port, args.clients, args.duration, args.max_requests, while_running=indexing)
     finally:
         if server is not None:
             stop_server(server)
@@ -267,7 +342,12 @@ def main(argv=None) -> int:
               f"p95 {figures['p95_ms']} ms, p99 {figures['p99_ms']} ms, max {figures['max_ms']} ms")
         kinds = ", ".join(f"{k} {v}" for k, v in sorted(figures["errors_by_kind"].items()))
         print(f"errors: {figures['errors']}" + (f" ({kinds})" if kinds else ""))
-    return 1 if figures["errors"] else 0
+        if indexing:
+            print(f"while indexing (exit {figures['background_returncode']}): document counts seen "
+                  f"{figures['counts_seen']}; went backwards: {figures['count_went_backwards'] or 'never'}")
+    failed = figures["errors"] or (indexing and (figures["background_returncode"] != 0
+                                                 or figures["count_went_backwards"] or figures["health_errors"]))
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -9,12 +9,15 @@ it needs.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from functools import wraps
 from html import unescape
 
 import click
 
+from index import config
+from index.textclean import for_terminal
 from index.readers import FORMATS  # light: the readers import their parsers on first use
 
 index_option = click.option(
@@ -37,6 +40,22 @@ synonyms_option = click.option(
 )
 
 
+# Our own highlighting on a terminal; everything else printed is sanitised.
+_MARK_ON, _MARK_OFF = "\x1b[1;31m", "\x1b[0m"
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029]")
+
+
+def _echo(text="", err=False, marked=False):
+    """Print a line with terminal control sequences and other control
+    characters removed (article text may carry escape sequences that would
+    set the window title, clear the screen or forge lines), and any lone
+    surrogate (bytes that were not UTF-8) shown as an escape.  ``marked``:
+    the text holds our own highlight codes (_marked), already sanitised."""
+    if not marked:
+        text = for_terminal(str(text))
+    click.echo(text.encode("utf-8", "backslashreplace").decode("utf-8"), err=err)
+
+
 def _json_default(value):
     if hasattr(value, "isoformat"):
         return value.isoformat()
@@ -44,7 +63,10 @@ def _json_default(value):
 
 
 def _print_json(obj):
-    click.echo(json.dumps(obj, ensure_ascii=False, default=_json_default))
+    # json.dumps escapes C0 controls but not DEL, C1 (CSI is U+009B) or the
+    # line separators: as \\uXXXX they are the same JSON and harmless to print.
+    text = json.dumps(obj, ensure_ascii=False, default=_json_default)
+    _echo(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text), marked=True)
 
 
 def friendly_errors(fn):
@@ -54,13 +76,15 @@ def friendly_errors(fn):
     def wrapper(*args, **kwargs):
         from index.storage import IndexLocked, IndexUnusable
         from index.userdict import UserDictError
+        from index.writer import IndexingFailed
         from search.query import QuerySyntaxError
         from search.searcher import ArticleNotFound, BadRequest
 
         try:
             return fn(*args, **kwargs)
-        except (IndexUnusable, IndexLocked, QuerySyntaxError, BadRequest, ArticleNotFound, UserDictError) as exc:
-            click.echo(f"error: {exc}", err=True)
+        except (IndexUnusable, IndexLocked, QuerySyntaxError, BadRequest, ArticleNotFound, UserDictError,
+                IndexingFailed) as exc:
+            _echo(f"error: {exc}", err=True)
             sys.exit(2)
 
     return wrapper
@@ -73,14 +97,16 @@ def _synonyms(path):
 
     synonyms = load_synonyms(path or ())
     for problem in synonyms.problems:
-        click.echo(f"{'warning' if problem.warning else 'error'}: {problem}", err=True)
+        _echo(f"{'warning' if problem.warning else 'error'}: {problem}", err=True)
     return synonyms
 
 
 def _marked(html_text: str) -> str:
-    """Terminal form of a highlighted snippet: <mark> becomes bold red."""
-    text = html_text.replace("<mark>", "\x1b[1;31m").replace("</mark>", "\x1b[0m")
-    return unescape(text)
+    """Terminal form of a highlighted snippet: <mark> becomes bold red; the
+    text itself is sanitised (for_terminal) before the codes go in."""
+    pieces = re.split(r"(</?mark>)", html_text)
+    return "".join(_MARK_ON if p == "<mark>" else _MARK_OFF if p == "</mark>" else for_terminal(unescape(p))
+                   for p in pieces)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -95,17 +121,19 @@ def main():
 @click.option("--rebuild", is_flag=True, help="Start from an empty index.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Force the input format (default: detected per file).")
 @click.option("--procs", type=int, default=None, help="Worker processes (default: 2 on 2+ cores).")
-@click.option("--batch-size", type=int, default=None, help="Articles per commit (default 500).")
+@click.option("--batch-size", type=click.IntRange(min=1), default=None,
+              help=f"Articles per commit (default {config.DEFAULT_BATCH_SIZE:,}).")
 @click.option("--lock-timeout", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
-              help="How long to wait while another run holds the index (default 60).")
+              help=f"How long to wait while another run holds the index (default {config.LOCK_TIMEOUT_SECONDS:g}).")
+@click.option("-v", "--verbose", is_flag=True, help="Say on stderr when each batch is committed and when the merge runs.")
 @json_option
 @friendly_errors
-def index_cmd(paths, index_dir, rebuild, fmt, procs, batch_size, lock_timeout, as_json):
+def index_cmd(paths, index_dir, rebuild, fmt, procs, batch_size, lock_timeout, verbose, as_json):
     """Add new, update changed and skip unchanged articles under PATHS."""
     from index.writer import index_paths
 
     def report(problem):
-        click.echo(f"{'warning' if problem.warning else 'error'}: {problem}", err=True)
+        _echo(f"{'warning' if problem.warning else 'error'}: {problem}", err=True)
 
     summary = index_paths(
         paths,
@@ -117,11 +145,12 @@ def index_cmd(paths, index_dir, rebuild, fmt, procs, batch_size, lock_timeout, a
         lock_timeout=lock_timeout,
         on_problem=report,
         progress=sys.stderr.isatty(),
+        on_stage=(lambda message: _echo(message, err=True)) if verbose else None,
     )
     if as_json:
         _print_json(summary.to_dict())
     else:
-        click.echo(summary.line())
+        _echo(summary.line())
     sys.exit(1 if summary.failed else 0)
 
 
@@ -166,15 +195,15 @@ def query_cmd(query, index_dir, limit, page, sort, since, until, tag, category, 
             _print_json(hit)
         return
     if not result.hits:
-        click.echo(f"「{text}」に一致する記事はありません ({result.took_ms:.0f} ms)")
+        _echo(f"「{text}」に一致する記事はありません ({result.took_ms:.0f} ms)")
         return
     first = (result.page - 1) * result.per_page + 1
-    click.echo(f"{result.total} 件中 {first}–{first + len(result.hits) - 1} 件 ({result.took_ms:.0f} ms)\n")
+    _echo(f"{result.total} 件中 {first}–{first + len(result.hits) - 1} 件 ({result.took_ms:.0f} ms)\n")
     for rank, hit in enumerate(result.hits, start=first):
         meta = " · ".join(x for x in (hit["date_ja"], hit["category"] or "", " ".join(hit["tags"])) if x)
-        click.echo(f"{rank:>3}. {_marked(hit['title_html'])}")
-        click.echo(f"     {meta}  [{hit['id']}]")
-        click.echo(f"     {_marked(hit['snippet'])}\n")
+        _echo(f"{rank:>3}. {_marked(hit['title_html'])}", marked=True)
+        _echo(f"     {meta}  [{hit['id']}]")
+        _echo(f"     {_marked(hit['snippet'])}\n", marked=True)
 
 
 @main.command("show")
@@ -193,13 +222,13 @@ def show_cmd(article_id, index_dir, as_json):
         return
     from search.dates import format_japanese
 
-    click.echo(article["title"])
-    click.echo(" · ".join(x for x in (format_japanese(article["date"]), article["category"] or "", article["url"] or "") if x))
+    _echo(article["title"])
+    _echo(" · ".join(x for x in (format_japanese(article["date"]), article["category"] or "", article["url"] or "") if x))
     for kind in ("person", "place", "org"):
         if article[kind]:
-            click.echo(f"{kind}: {', '.join(article[kind])}")
-    click.echo("")
-    click.echo(article["body"])
+            _echo(f"{kind}: {', '.join(article[kind])}")
+    _echo("")
+    _echo(article["body"])
 
 
 @main.command("similar")
@@ -218,7 +247,7 @@ def similar_cmd(article_id, index_dir, limit, as_json):
         if as_json:
             _print_json(hit)
         else:
-            click.echo(f"{hit['score']:8.2f}  {hit['date_ja']:<12} {hit['title']}  [{hit['id']}]")
+            _echo(f"{hit['score']:8.2f}  {hit['date_ja']:<12} {hit['title']}  [{hit['id']}]")
 
 
 @main.command("analyze")
@@ -228,19 +257,65 @@ def analyze_cmd(text, as_json):
     """Tokens and entities of TEXT; with '-', one text per stdin line, one JSON object per line."""
     from search.analyzer import analyze
 
+    limit = config.MAX_CLI_ANALYZE_CHARS
     if text == "-":
-        for line in sys.stdin:
-            _print_json(analyze(line.rstrip("\r\n")))
-        return
+        refused = 0
+        for lineno, line in _stdin_lines(limit):
+            if line is None:  # over the limit: an error object keeps output lines in step with input
+                refused += 1
+                message = f"line {lineno}: longer than {limit:,} characters (MAX_CLI_ANALYZE_CHARS); skipped"
+                _echo(f"error: {message}", err=True)
+                _print_json({"line": lineno, "error": message})
+            else:
+                _print_json(analyze(line))
+        sys.exit(1 if refused else 0)
+    if len(text) > limit:
+        _echo(f"error: the text is {len(text):,} characters long; the limit is {limit:,} "
+              f"(MAX_CLI_ANALYZE_CHARS); pass it one line at a time with `search analyze -`", err=True)
+        sys.exit(2)
     result = analyze(text)
     if as_json:
         _print_json(result)
         return
     for t in result["tokens"]:
         mark = " " if t["indexed"] else "-"
-        click.echo(f"{mark} {t['surface']}\t{t['normalized']}\t{t['reading']}\t{'-'.join(t['pos'])}\t{t['start']}-{t['end']}")
+        _echo(f"{mark} {t['surface']}\t{t['normalized']}\t{t['reading']}\t{'-'.join(t['pos'])}\t{t['start']}-{t['end']}")
     for e in result["entities"]:
-        click.echo(f"entity {e['type']}: {e['text']} ({e['start']}-{e['end']})")
+        _echo(f"entity {e['type']}: {e['text']} ({e['start']}-{e['end']})")
+
+
+# A line with no end within this many chunks of the limit is not text.
+_MAX_SKIPPED_CHUNKS = 64
+
+
+def _stdin_lines(limit_chars):
+    """(line number, text) of standard input, reading at most about
+    ``limit_chars`` characters at a time: a longer line gives (n, None) and
+    is skipped without being held in memory; a stream without line ends
+    (/dev/zero) stops the reading."""
+    stream = sys.stdin.buffer
+    limit = limit_chars * 4 + 2  # UTF-8 takes at most 4 bytes a character, plus CR LF
+    lineno = 0
+    while True:
+        raw = stream.readline(limit)
+        if not raw:
+            return
+        lineno += 1
+        text = raw.decode("utf-8", "replace").rstrip("\r\n")
+        if len(text) <= limit_chars and (raw.endswith(b"\n") or len(raw) < limit):
+            yield lineno, text
+            continue
+        yield lineno, None
+        for _ in range(_MAX_SKIPPED_CHUNKS):
+            if raw.endswith(b"\n"):
+                break
+            raw = stream.readline(limit)
+            if not raw:
+                return
+        else:
+            _echo(f"error: line {lineno} has no end within {_MAX_SKIPPED_CHUNKS * limit // 2**20} MB; stopped reading",
+                  err=True)
+            return
 
 
 @main.command("stats")
@@ -256,15 +331,15 @@ def stats_cmd(index_dir, as_json):
     if as_json:
         _print_json(stats)
         return
-    click.echo(f"index      {stats['index']}")
-    click.echo(f"documents  {stats['documents']}")
-    click.echo(f"terms      {stats['terms']}")
-    click.echo(f"size       {stats['size_bytes'] / 1e6:.1f} MB in {stats['segments']} segment(s)")
-    click.echo(f"dates      {stats['date_from']} – {stats['date_to']}")
-    click.echo(f"versions   {', '.join(f'{k}={v}' for k, v in stats['versions'].items())}")
+    _echo(f"index      {stats['index']}")
+    _echo(f"documents  {stats['documents']}")
+    _echo(f"terms      {stats['terms']}")
+    _echo(f"size       {stats['size_bytes'] / 1e6:.1f} MB in {stats['segments']} segment(s)")
+    _echo(f"dates      {stats['date_from']} – {stats['date_to']}")
+    _echo(f"versions   {', '.join(f'{k}={v}' for k, v in stats['versions'].items())}")
     for key in ("categories", "tags", "person", "place", "org"):
         values = ", ".join(f"{f['value']} ({f['count']})" for f in stats[key])
-        click.echo(f"{key:<10} {values}")
+        _echo(f"{key:<10} {values}")
 
 
 @main.command("serve")
@@ -272,15 +347,17 @@ def stats_cmd(index_dir, as_json):
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback by default).")
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--debug", is_flag=True, help="Flask's development server with its debugger (loopback only).")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Server processes (default: one per core); 1 serves from this process with waitress.")
 @synonyms_option
 @friendly_errors
-def serve_cmd(index_dir, host, port, debug, synonyms_file):
+def serve_cmd(index_dir, host, port, debug, workers, synonyms_file):
     """Serve the web page and the JSON API over the index."""
     from webui.server import serve
 
     if synonyms_file:
         _synonyms(synonyms_file)  # report its broken lines now; the server re-reads it when it changes
-    serve(index_dir, host=host, port=port, debug=debug, synonyms=synonyms_file)
+    serve(index_dir, host=host, port=port, debug=debug, synonyms=synonyms_file, workers=workers)
 
 
 @main.command("delete")
@@ -292,9 +369,9 @@ def delete_cmd(ids, index_dir):
     from index.writer import delete
 
     deleted = delete(ids, index_dir)
-    click.echo(f"deleted {deleted}")
+    _echo(f"deleted {deleted}")
     if deleted < len(ids):
-        click.echo(f"error: {len(ids) - deleted} of the ids were not in the index", err=True)
+        _echo(f"error: {len(ids) - deleted} of the ids were not in the index", err=True)
         sys.exit(1)
 
 
@@ -316,9 +393,9 @@ def export_cmd(out, index_dir):
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(1)
     except OSError as exc:
-        click.echo(f"error: cannot write {out}: {exc.strerror or exc}", err=True)
+        _echo(f"error: cannot write {out}: {exc.strerror or exc}", err=True)
         sys.exit(2)
-    click.echo(f"exported {count} articles" + ("" if out == "-" else f" to {out}"), err=True)
+    _echo(f"exported {count} articles" + ("" if out == "-" else f" to {out}"), err=True)
 
 
 # ---------------------------------------------------------------------------
@@ -337,11 +414,11 @@ def synonyms_cmd(term, synonyms_file, as_json):
     if as_json:
         _print_json(found or {"term": term, "forms": [], "origins": []})
     elif found:
-        click.echo(", ".join(found["forms"]))
+        _echo(", ".join(found["forms"]))
         for origin in found["origins"]:
-            click.echo(f"  from {origin}")
+            _echo(f"  from {origin}")
     else:
-        click.echo(f"「{term}」はどの同義語セットにもありません (no synonym set holds {term!r})")
+        _echo(f"「{term}」はどの同義語セットにもありません (no synonym set holds {term!r})")
     sys.exit(0 if found else 1)
 
 
@@ -352,11 +429,11 @@ def dict_group():
 
 def _dict_report(change, as_json):
     for problem in change.problems:
-        click.echo(f"{'warning' if problem.warning else 'error'}: {problem}", err=True)
+        _echo(f"{'warning' if problem.warning else 'error'}: {problem}", err=True)
     if as_json:
         _print_json(change.to_dict())
     else:
-        click.echo(change.line())
+        _echo(change.line())
     sys.exit(1 if change.failed else 0)
 
 
@@ -426,12 +503,12 @@ def dict_status_cmd(index_dir, as_json):
         _print_json(st.to_dict())
         return
     words = ", ".join(f"{w.surface} ({w.pos})" for w in st.words) or "none"
-    click.echo(f"user dictionary version {st.version}: {len(st.words)} word(s): {words}")
+    _echo(f"user dictionary version {st.version}: {len(st.words)} word(s): {words}")
     for change in st.changes:
         left = f"{change['pending']} still to re-analyse" if change["pending"] else "all re-analysed"
-        click.echo(f"  version {change['version']} ({', '.join(change['surfaces'])}): "
+        _echo(f"  version {change['version']} ({', '.join(change['surfaces'])}): "
                    f"{change['affected']} article(s) contain it, {left}")
-    click.echo("done" if st.done else f"pending: {st.pending} article(s); run `search dict apply`")
+    _echo("done" if st.done else f"pending: {st.pending} article(s); run `search dict apply`")
 
 
 if __name__ == "__main__":

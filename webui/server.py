@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import os
 import sys
 
 from webui import create_app
@@ -37,7 +38,7 @@ def warm_up(app) -> None:
     wait for them.  A missing index is only reported: the server starts
     anyway and serves 503 until it exists."""
     from index.storage import IndexUnusable
-    from search.suggest import suggest
+    from search.suggest import did_you_mean, suggest
     from webui import get_searcher
 
     with app.app_context():
@@ -46,6 +47,7 @@ def warm_up(app) -> None:
             searcher.search("", page=1, per_page=1, facets=True, snippets=False)
             searcher.search("ニュース", page=1, per_page=1, facets=False)  # loads Sudachi
             suggest(searcher, "a", 1)  # reads the lexicon for completions
+            did_you_mean(searcher, "ニュースー")  # and indexes it for respellings
         except IndexUnusable as exc:
             print(f"warning: {exc}", file=sys.stderr)
 
@@ -72,12 +74,20 @@ def run_until_closed(server) -> None:
         pass
 
 
+def default_workers() -> int:
+    """One server process per core: a Python process serves on one core only
+    (the GIL), whatever its number of threads."""
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
 def serve(index_dir=None, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, debug: bool = False,
-          synonyms=None) -> None:
+          synonyms=None, workers: int | None = None) -> None:
     """Serve the web UI and the JSON API until interrupted; ``synonyms``: a
-    synonym file added to the default sets."""
+    synonym file added to the default sets; ``workers``: server processes
+    (default: one per core; 1 runs waitress in this process)."""
     host = host or DEFAULT_HOST
     port = DEFAULT_PORT if port is None else int(port)
+    workers = default_workers() if workers is None else max(1, int(workers))
     app = create_app(index_dir, config={"SYNONYMS": str(synonyms)} if synonyms else None)
     if debug:
         if not is_loopback(host):
@@ -87,6 +97,9 @@ def serve(index_dir=None, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, de
         return
     if not is_loopback(host):
         print(f"warning: listening on {host}: the search UI is reachable from other machines", file=sys.stderr)
+    if workers > 1:
+        _serve_with_gunicorn(app, host, port, workers)
+        return
     warm_up(app)
     server = make_server(app, host=host, port=port)
     shown = f"[{host}]" if ":" in host else host
@@ -101,4 +114,45 @@ def serve(index_dir=None, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, de
         server.close()
 
 
-__all__ = ["serve", "make_server", "is_loopback"]
+def _serve_with_gunicorn(app, host: str, port: int, workers: int) -> None:
+    """Run ``app`` in ``workers`` pre-forked processes behind one port
+    (gunicorn, threaded workers).  The app is loaded once before the fork
+    (modules, templates); each worker opens its own Searcher on the index
+    after it (post_worker_init): Whoosh's open files and Sudachi's tokenizer
+    must not be shared between processes.  Each worker picks up new commits
+    as a single process does."""
+    from gunicorn.app.base import BaseApplication
+
+    shown = f"[{host}]" if ":" in host else host
+
+    class Server(BaseApplication):
+        def load_config(self):
+            settings = {
+                "bind": [f"{shown}:{port}"],
+                "workers": workers,
+                "worker_class": "gthread",
+                "threads": THREADS,
+                "preload_app": True,
+                "post_worker_init": lambda worker: warm_up(app),
+                "when_ready": lambda arbiter: print(
+                    f"serving {app.config['INDEX_DIR']} on http://{shown}:{port}/ with {workers} worker processes "
+                    f"(Ctrl-C to stop)", file=sys.stderr),
+                "accesslog": None,
+                "loglevel": "warning",
+                # A 1,000-character query percent-encoded is 9 kB; the request
+                # line may be as long as waitress allows for one process.
+                "limit_request_line": 0,
+                "timeout": 60,
+                "graceful_timeout": 5,
+                "proc_name": "news-search",
+            }
+            for key, value in settings.items():
+                self.cfg.set(key, value)
+
+        def load(self):
+            return app
+
+    Server().run()
+
+
+__all__ = ["serve", "make_server", "is_loopback", "default_workers"]
