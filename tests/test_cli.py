@@ -106,11 +106,28 @@ def test_show_stats_similar_delete(cli_index, tmp_path):
     stats = json.loads(run("stats", "--index", str(copy), "--json").stdout)
     assert stats["documents"] == 3
     assert {"value": "economy", "count": 1} in stats["categories"]
-    assert run("similar", "a1", "--index", str(copy)).returncode == 0
     deleted = run("delete", "a2", "--index", str(copy))
     assert deleted.returncode == 0 and "deleted 1" in deleted.stdout
     assert json.loads(run("stats", "--index", str(copy), "--json").stdout)["documents"] == 2
     assert run("delete", "a2", "--index", str(copy)).returncode == 1
+
+
+def test_similar_lists_the_related_article(tmp_path):
+    src = tmp_path / "news.jsonl"
+    src.write_text("\n".join(json.dumps(a, ensure_ascii=False) for a in [
+        {"id": "s1", "title": "日銀が追加の金融緩和", "body": "日本銀行は金融政策決定会合で追加の金融緩和を決めた。国債の買い入れを増やす。"},
+        {"id": "s2", "title": "金融緩和の効果を検証", "body": "日銀の金融緩和と国債の買い入れについて、政策決定会合の議事要旨が公表された。"},
+        {"id": "s3", "title": "札幌で雪まつり", "body": "札幌市で雪まつりが始まり、大通公園に雪像が並んだ。"},
+    ]) + "\n", encoding="utf-8")
+    index = tmp_path / "ix"
+    assert run("index", str(src), "--index", str(index)).returncode == 0
+    text = run("similar", "s1", "--index", str(index))
+    assert text.returncode == 0, text.stderr
+    lines = text.stdout.splitlines()
+    assert lines and "金融緩和の効果を検証" in lines[0] and "[s2]" in lines[0]
+    assert "雪まつり" not in text.stdout and "[s1]" not in text.stdout  # neither unrelated nor itself
+    hits = [json.loads(line) for line in run("similar", "s1", "--index", str(index), "--json").stdout.splitlines()]
+    assert [h["id"] for h in hits] == ["s2"] and hits[0]["score"] > 0
 
 
 def test_analyze_batch_mode():

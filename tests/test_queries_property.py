@@ -4,7 +4,8 @@ Whatever a user types (random Unicode, unbalanced quotes and brackets, field
 prefixes, operators in odd places, very long input) the library answers or
 raises QuerySyntaxError / BadRequest with a message; nothing else escapes.
 The API answers 200 or a 4xx with a JSON message, never 500.  Real parts
-throughout: Sudachi, a Whoosh index on disk, the Flask app.  150 examples
+throughout: Sudachi, a Whoosh index on disk, the server users run
+(`search serve` on a loopback port).  150 examples
 per property by default; SEARCH_HYPOTHESIS_EXAMPLES=5000 explores longer.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from urllib.parse import quote
 
 import pytest
@@ -21,7 +23,9 @@ from hypothesis import strategies as st
 from index import config
 from search.query import QuerySyntaxError, compile_query, parse
 from search.searcher import BadRequest, Searcher
-from webui import create_app
+
+sys.path.insert(0, os.path.dirname(__file__))
+from live_server import serving  # noqa: E402
 
 # No example database in the repository; a failure prints its example.
 # SEARCH_HYPOTHESIS_EXAMPLES=5000 explores longer.
@@ -66,6 +70,9 @@ filters = st.fixed_dictionaries({}, optional={
 numbers = st.one_of(st.integers(-5, 200), st.sampled_from(["", "x", "1.5", "10", "1e3", "99999999999999999999", "-0"]))
 
 
+FIXTURE_IDS = frozenset(f"p{i}" for i in range(40))
+
+
 @pytest.fixture(scope="module")
 def index(tmp_path_factory):
     from search import index_paths
@@ -73,14 +80,14 @@ def index(tmp_path_factory):
     folder = tmp_path_factory.mktemp("property")
     src = folder / "a.jsonl"
     src.write_text("\n".join(json.dumps({
-        "id": f"p{i}", "url": f"https://example.com/{i}",
+        "id": f"p{i}", "url": f"https://example.com/{i}",  # FIXTURE_IDS
         "title": f"{WORDS[i % len(WORDS)]}の記事 {i}",
         "body": f"{WORDS[i % 7]}で{WORDS[(i * 3) % len(WORDS)]}が話題になった。香川真司選手がロシアで試合に出た。",
         "date": f"2012-{i % 12 + 1:02d}-{i % 28 + 1:02d}T10:00:00+09:00",
         "tags": [WORDS[i % 5]], "category": ["sports", "it", "news"][i % 3],
-    }, ensure_ascii=False) for i in range(40)) + "\n", encoding="utf-8")
+    }, ensure_ascii=False) for i in range(len(FIXTURE_IDS))) + "\n", encoding="utf-8")
     path = folder / "ix"
-    assert index_paths([src], path).added == 40
+    assert index_paths([src], path).added == len(FIXTURE_IDS)
     return path
 
 
@@ -92,7 +99,8 @@ def searcher(index):
 
 @pytest.fixture(scope="module")
 def client(index):
-    return create_app(index).test_client()
+    with serving(index) as live:  # the real `search serve`, over HTTP
+        yield live
 
 
 @SETTINGS
@@ -116,8 +124,31 @@ def test_search_answers_or_says_why(searcher, query, filters, sort, page, per_pa
         return
     assert 0 <= len(result.hits) <= result.per_page <= config.MAX_PER_PAGE
     assert result.total >= len(result.hits)
+    ids = [hit["id"] for hit in result.hits]
+    assert len(set(ids)) == len(ids)  # no article twice on a page
     for hit in result.hits:
-        assert hit["id"].startswith("p")
+        assert hit["id"] in FIXTURE_IDS
+        assert _within_filters(hit, filters or {}), (hit, filters)
+
+
+def _within_filters(hit, filters) -> bool:
+    """Whether a hit keeps every filter it was searched with (the values
+    are compared as the index folds them)."""
+    from index.schema import fold_keyword
+
+    def wanted(name):
+        values = filters.get(name) or []
+        values = [values] if isinstance(values, str) else values
+        return {fold_keyword(v) for v in values if v and v.strip()}
+
+    for name in ("tags", "person", "place", "org"):
+        if not wanted(name) <= {fold_keyword(v) for v in hit[name]}:
+            return False
+    if wanted("category") and fold_keyword(hit["category"] or "") not in wanted("category"):
+        return False
+    if wanted("source"):  # no fixture has a source of these random values
+        return False
+    return True
 
 
 def qs(params: dict) -> str:

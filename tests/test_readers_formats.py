@@ -695,10 +695,21 @@ author: 京 花子
         assert everything.total == 6
         for hit in everything.hits:
             assert hit["date"] and hit["tags"], hit
-            assert hit["person"] or hit["place"] or hit["org"], hit
         by_title = {hit["title"]: hit for hit in everything.hits}
-        assert "大谷翔平" in by_title["大谷翔平がロサンゼルスで今季1号"]["person"]
-        assert "岸田文雄" in by_title["京都で祇園祭の山鉾巡行"]["person"]
+        # Each input kind's entities, of each type, reach the index.
+        expected = {
+            "大谷翔平がロサンゼルスで今季1号": {"person": "大谷翔平", "place": "ロサンゼルス"},
+            "京都で祇園祭の山鉾巡行": {"person": "岸田文雄", "place": "京都市"},
+            "日銀、追加利上げを決定": {"person": "植田和男"},
+            "髙島屋が新店舗、名古屋駅前に開業へ": {"person": "村田善郎", "place": "愛知県", "org": "髙島屋"},
+            "大阪・関西万博の来場者が1000万人を突破": {"person": "吉村洋文", "place": "大阪市",
+                                                 "org": "日本国際博覧会協会"},
+            "桜の開花を発表、平年より5日早く": {"place": "福岡市", "org": "気象庁"},
+        }
+        for title, entities in expected.items():
+            for kind, name in entities.items():
+                assert name in by_title[title][kind], (title, kind, by_title[title][kind])
+        assert {"日銀", "日本銀行"} & set(by_title["日銀、追加利上げを決定"]["org"])
         # Searchable through the body text of each kind of input.
         for word, title in [("追加利上げ", "日銀、追加利上げを決定"), ("村田善郎", "髙島屋が新店舗、名古屋駅前に開業へ"),
                             ("夢洲", "大阪・関西万博の来場者が1000万人を突破"), ("標本木", "桜の開花を発表、平年より5日早く")]:

@@ -6,20 +6,25 @@ ways: it holds no element or attribute the same page does not hold for a
 harmless value (so no injected <script>, <img onerror>, <iframe> ...) and no
 javascript:/data:/vbscript: URL; and the payload is found intact in the
 page's text or in an attribute value, i.e. it was shown, not interpreted.
-Real index (Sudachi, Whoosh on disk), real Flask app.
+Real index (Sudachi, Whoosh on disk), the real server (`search serve` on a
+loopback port, requests over HTTP).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
 from search import index_paths
-from webui import create_app
+
+sys.path.insert(0, os.path.dirname(__file__))
+from live_server import serving  # noqa: E402
 
 PAYLOADS = [
     "<script>alert(1)</script>",
@@ -153,8 +158,8 @@ def client(tmp_path_factory):
     src.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n", encoding="utf-8")
     summary = index_paths([src], folder / "ix")
     assert (summary.added, summary.failed) == (51, 0), summary.problems
-    app = create_app(folder / "ix")
-    return app.test_client()
+    with serving(folder / "ix") as client:  # the real `search serve`, over HTTP
+        yield client
 
 
 def _get(client, path, **params):
