@@ -47,7 +47,9 @@ from dataclasses import dataclass, field
 
 from whoosh.analysis import Token, Tokenizer
 
-ANALYZER_VERSION = 5
+from index.kana import has_kanji, hira_to_kata, is_kana, is_katakana, reading_key
+
+ANALYZER_VERSION = 7
 
 # Sudachi refuses inputs above 49,149 bytes; a chunk of 4,000 characters is at
 # most 16,000 bytes in UTF-8, and splitting at line ends keeps words whole.
@@ -137,28 +139,6 @@ def _split_modes():
 def fold(text: str) -> str:
     """The form every index and query term takes: NFKC, then lower case."""
     return unicodedata.normalize("NFKC", text).lower()
-
-
-def is_katakana(text: str) -> bool:
-    """True for a run of katakana (with ー and ・), after NFKC."""
-    if not text:
-        return False
-    for ch in text:
-        if not ("\u30a1" <= ch <= "\u30fa" or ch in "ーヽヾ・"):
-            return False
-    return True
-
-
-def is_kana(text: str) -> bool:
-    """True when every character is hiragana, katakana or the long-vowel mark."""
-    return bool(text) and all(
-        "\u3041" <= ch <= "\u3096" or "\u30a1" <= ch <= "\u30fa" or ch in "ーゝゞヽヾ"
-        for ch in text
-    )
-
-
-def hira_to_kata(text: str) -> str:
-    return "".join(chr(ord(c) + 0x60) if "\u3041" <= c <= "\u3096" else c for c in text)
 
 
 @dataclass(slots=True)
@@ -519,15 +499,54 @@ def ngram_terms(text: str, morphemes):
         pos += 1  # no phrase across two runs
 
 
-def reading_terms(morphemes):
-    """(reading, position, start, end) of proper nouns not written in kana,
-    and of each full name (姓 + 名) as one word, so みずきなな typed without a
-    space finds 水樹奈々."""
+# Parts of speech whose words get a reading key: the words a reader may
+# write with other kanji, other okurigana or in kana.
+_READ_POS = frozenset({"名詞", "動詞", "形容詞", "形状詞"})
+# Readings shorter than this are never looked up (search.query.analysis).
+MIN_READING_KANA = 3
+
+
+def _keyed_by_reading(m, surface) -> bool:
+    """Which words written with kanji get a reading key: those with kana in
+    them (取り消し, 手拭い: the okurigana vary), names and places (渡辺 and
+    渡邊), and one-kanji words (頭 for あたま).  Compounds of kanji alone
+    (会見, 政府, 時代; 43% of the keys) are left out: they are not written in
+    kana, Sudachi's normalized form already unifies the common okurigana
+    pairs (打合せ, 打ち合わせ), and a query with okurigana also looks up its
+    kanji alone (search.query.analysis)."""
+    if len(hira_to_kata(m.reading)) < MIN_READING_KANA:
+        return False
+    return m.proper_noun or len(surface) == 1 or any(not has_kanji(c) for c in surface)
+
+
+def reading_terms(analysis):
+    """(key, position, start, end) of the reading stream (index.kana):
+    ``READING|SKELETON`` of the words written with kanji that a reader may
+    write otherwise (_keyed_by_reading: 取り消し → トリケシ|取消, 四谷 →
+    ヨツヤ|四谷), of each full name (姓 + 名) as one word (水樹奈々 →
+    ミズキナナ|水樹奈奈) and of each person the extractor found (its parts'
+    readings joined).
+
+    Sound-alike katakana need no key here: the query looks them up in the
+    words field's own lexicon (search.query.sounds).
+    """
+    seen = set()
+    for key, pos, start, end in _reading_terms(analysis):
+        if (key, start) not in seen:  # a full name found twice (as 姓 + 名, and as a person)
+            seen.add((key, start))
+            yield key, pos, start, end
+
+
+def _reading_terms(analysis):
+    morphemes = analysis.morphemes
+    text = analysis.text
     name, name_pos = [], 0  # the person-name parts just before this morpheme
 
     def full_name():
-        if len(name) > 1 and not all(is_kana(fold(p.surface)) for p in name):
-            yield "".join(p.reading for p in name), name_pos, name[0].start, name[-1].end
+        if len(name) > 1:
+            key = reading_key("".join(p.reading for p in name), text[name[0].start : name[-1].end])
+            if key:
+                yield key, name_pos, name[0].start, name[-1].end
 
     for pos, m in enumerate(morphemes):
         if m.person_name and name and m.start == name[-1].end:
@@ -535,9 +554,21 @@ def reading_terms(morphemes):
         else:
             yield from full_name()
             name, name_pos = ([m] if m.person_name else []), pos
-        if m.proper_noun and m.reading and not is_kana(fold(m.surface)):
-            yield m.reading, pos, m.start, m.end
+        if not m.indexed or m.numeral or not m.reading:
+            continue
+        surface = fold(m.surface)
+        if m.pos[0] in _READ_POS and has_kanji(surface) and _keyed_by_reading(m, surface):
+            key = reading_key(m.reading, surface)
+            if key:
+                yield key, pos, m.start, m.end
     yield from full_name()
+    for entity in analysis.entities:
+        if entity.type == "person" and has_kanji(entity.text):
+            parts = [m for m in morphemes if entity.start <= m.start and m.end <= entity.end]
+            if len(parts) > 1 and all(m.reading for m in parts):
+                key = reading_key("".join(m.reading for m in parts), entity.text)
+                if key:
+                    yield key, morphemes.index(parts[0]), entity.start, entity.end
 
 
 # ---------------------------------------------------------------------------
@@ -607,7 +638,7 @@ class NgramTokenizer(_StreamTokenizer):
 
 class ReadingTokenizer(_StreamTokenizer):
     def stream(self, analysis):
-        return reading_terms(analysis.morphemes)
+        return reading_terms(analysis)
 
 
 def MorphAnalyzer():

@@ -88,11 +88,12 @@ MAX_QUERY_TOKENS = 64  # words, operators, parentheses and field: prefixes toget
 MAX_FILTER_VALUES = 20  # values of one filter (person=…&person=…)
 MAX_FILTER_VALUES_TOTAL = 40  # values of all filters together
 # A query that finds nothing gets suggestions (did you mean, fewer words);
-# they cost further searches, so they get a budget of their own.
+# they cost further searches, so they get a budget of their own (CPU time).
 MAX_ALTERNATIVE_SEARCHES = 12
 ALTERNATIVES_SECONDS = 0.3
-# Matching stops after this long and returns what it found so far, marked
-# as partial ("timed_out"), rather than keep every server thread busy.
+# Matching stops after this much CPU time (of the thread doing it, so that
+# concurrent requests and a loaded machine do not cut each other short) and
+# returns what it found so far, marked as partial ("timed_out").
 SEARCH_TIME_LIMIT_SECONDS = 0.5
 # Text analysed on request: the analyze page and /api/analyze, and each text
 # (line) of `search analyze`.

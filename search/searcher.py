@@ -28,7 +28,20 @@ from index.storage import damaged, open_index, read_meta
 from index.userdict import use_index_dictionary
 from search.dates import format_japanese, format_wareki
 from search.highlight import best_fragment, spans_for_docs, split_spans, whole
-from search.query import QuerySyntaxError, build_filter, compile_query, parse, positive_terms
+from search.matched import matched_forms
+from search.query import (
+    QuerySyntaxError,
+    Stats,
+    analyze_query,
+    build_filter,
+    compile_query,
+    compile_tree,
+    parse,
+    positive_terms,
+    relaxable,
+)
+from search.query import explain as explain_query
+from search.relax import relaxed_hits
 from search.synonyms import SynonymSource, Synonyms
 
 SORTS = ("relevance", "date")
@@ -109,7 +122,7 @@ class _RecordingTopCollector(collectors.TopCollector):
         collect, deadline = self.collect, self.deadline
         for i, sub_docnum in enumerate(self.matches()):
             collect(sub_docnum)
-            if not i & 255 and time.perf_counter() > deadline:
+            if not i & 255 and time.thread_time() > deadline:
                 self.timed_out = True
                 return
 
@@ -124,7 +137,7 @@ def _docs_until(searcher, q, deadline):
     docnums = []
     for i, docnum in enumerate(searcher.docs_for_query(q)):
         docnums.append(docnum)
-        if not i & 255 and time.perf_counter() > deadline:
+        if not i & 255 and time.thread_time() > deadline:
             return docnums, True
     return docnums, False
 
@@ -168,6 +181,11 @@ class _Generation:
             1.0 + config.RECENCY_WEIGHT * (math.pow(0.5, (newest - d) / half_life_us) if d else 0.0)
             for d in dates
         ] if newest else [1.0] * n
+        # Field lengths now, not inside the first search's time limit.
+        for leaf, _ in reader.leaf_readers():
+            for fieldname in config.FIELD_WEIGHTS:
+                if fieldname in leaf.indexed_field_names():
+                    _field_lengths(leaf, fieldname)
 
     def values(self, reader):
         """Facet field -> per-docnum tuple of values, read with ``reader``
@@ -221,10 +239,22 @@ class SearchResult:
     timed_out: bool = False
     # When nothing was found: what to try instead (search.suggest.alternatives).
     alternatives: dict | None = None
+    # When all the words together found nothing and these are the articles
+    # that lack some of them: the words left out, most often first.
+    relaxed: list | None = None
 
     @property
     def pages(self) -> int:
         return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def first(self) -> int:
+        """The rank of the first hit on this page (1 on page 1)."""
+        return (self.page - 1) * self.per_page + 1
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.hits) - 1
 
     def to_dict(self) -> dict:
         return {
@@ -233,11 +263,14 @@ class SearchResult:
             "page": self.page,
             "per_page": self.per_page,
             "pages": self.pages,
+            "first": self.first,
+            "last": self.last,
             "took_ms": round(self.took_ms, 2),
             "hits": self.hits,
             "facets": self.facets,
             **({"timed_out": True, "warning": TIMED_OUT_MESSAGE} if self.timed_out else {}),
             **({"alternatives": self.alternatives} if self.alternatives is not None else {}),
+            **({"relaxed": self.relaxed} if self.relaxed is not None else {}),
         }
 
 
@@ -320,51 +353,75 @@ class Searcher:
         snippets: bool = True,
         synonyms: bool = True,
         alternatives: bool = True,
+        explain: bool = False,
+        relax: bool = True,
     ) -> SearchResult:
         """Ranked, filtered, faceted and highlighted results for ``query``.
 
         ``filters`` may hold date_from, date_to (2012, 2012-09, 平成24年9月 or
         a date), tags, category, person, place, org (a value or a list).
-        ``synonyms=False`` searches the words as typed only.  When nothing
-        is found, ``result.alternatives`` says what to try instead (did you
+        ``synonyms=False`` searches the words as typed only.  When all the
+        words together find nothing, the result holds the articles that
+        have all but one of them (search.relax): ``result.relaxed`` names the
+        words left out, each hit's ``missing`` the words it lacks.  When even
+        that finds nothing, ``result.alternatives`` says what to try instead (did you
         mean, fewer words; search.suggest), within a budget of its own
         (config.MAX_ALTERNATIVE_SEARCHES, ALTERNATIVES_SECONDS) that counts
         in ``took_ms``; ``alternatives=False`` skips that.  Matching stops
         after config.SEARCH_TIME_LIMIT_SECONDS: the result then holds what
-        was found so far and says ``timed_out``.
+        was found so far and says ``timed_out``.  ``explain=True`` adds to
+        each hit which form of each query word it matched (search.matched).
         Raises QuerySyntaxError or BadRequest with a message for bad input.
         """
         started = time.perf_counter()
-        deadline = started + config.SEARCH_TIME_LIMIT_SECONDS
         page, per_page = _check_paging(page, per_page)
         if sort not in SORTS:
             raise BadRequest(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
         tree = parse(query or "")
         s = self._whoosh()
+        used_synonyms = self.synonyms if synonyms else None
         with self.index_dictionary():
-            q = compile_query(tree, reader=s.reader(), synonyms=self.synonyms if synonyms else None)
+            chunks = analyze_query(tree, Stats(s.reader()), used_synonyms)
+        q = compile_tree(tree, chunks, synonyms=used_synonyms)
         fq = build_filter(filters)
         matched = q if fq is None else wq.And([q, fq])
 
         gen = self._generation(s)
         s.weighting = _BM25F(gen.factors if recency and sort == "relevance" else None)
         first, limit = (page - 1) * per_page, page * per_page
+        # The limit is on the CPU time of matching (this thread's: four
+        # requests sharing a process or a loaded machine must not cut each
+        # other's results short); analysis is bounded by the query's size.
+        deadline = time.thread_time() + config.SEARCH_TIME_LIMIT_SECONDS
         if sort == "date":
             docnums, timed_out = _docs_until(s, matched, deadline)
-            dates = gen.dates
-            newest_first = sorted(docnums, key=lambda d: (dates[d] or 0, -d), reverse=True)
-            page_hits = [(d, None) for d in newest_first[first:limit]]
+            ranked = [(d, None) for d in _newest_first(docnums, gen.dates)]
         else:
             collector = _RecordingTopCollector(limit, deadline)
             s.search_with_collector(matched, collector)
             results = collector.results()
             docnums, timed_out = collector.matched, collector.timed_out
-            page_hits = [(results.docnum(i), results.score(i)) for i in range(first, min(limit, results.scored_length()))]
-        total = len(docnums)
-        hits = self._render_hits(s, page_hits, positive_terms(q), snippets)
+            ranked = [(results.docnum(i), results.score(i)) for i in range(min(limit, results.scored_length()))]
+        relaxed = None
+        if relax and not docnums and tree is not None:
+            parts = relaxable(tree, chunks, synonyms=used_synonyms)
+            relaxed = relaxed_hits(s, parts, fq, deadline) if parts else None
+            if relaxed is not None:
+                docnums, timed_out = relaxed.docnums, relaxed.timed_out
+                ranked = relaxed.ranked if sort == "relevance" else [(d, None) for d in _newest_first(docnums, gen.dates)]
+        page_hits = ranked[first:limit]
+        terms = positive_terms(q, s.reader())
+        hits = self._render_hits(s, page_hits, terms, snippets)
+        if relaxed is not None:
+            for hit, (docnum, _) in zip(hits, page_hits):
+                hit["missing"] = relaxed.missing[docnum]
+        if explain:
+            for hit, (docnum, _) in zip(hits, page_hits):
+                hit["explain"] = matched_forms(s, chunks, docnum)
         facet_counts = gen.facet_counts(s.reader(), docnums, config.FACET_SIZE) if facets else {}
-        result = SearchResult(query or "", total, page, per_page, hits, facet_counts, timed_out=timed_out)
-        if alternatives and total == 0 and (query or filters):
+        result = SearchResult(query or "", len(docnums), page, per_page, hits, facet_counts, timed_out=timed_out,
+                              relaxed=relaxed.dropped if relaxed is not None else None)
+        if alternatives and relaxed is None and not docnums and (query or filters):
             from search.suggest import alternatives as find_alternatives
 
             with self.index_dictionary():
@@ -385,6 +442,14 @@ class Searcher:
                 hit["snippet"] = best_fragment(article["body"], body_spans, config.SNIPPET_CHARS).html()
             hits.append(hit)
         return hits
+
+    def explain(self, query: str) -> list:
+        """How ``query`` is searched on this index beyond its words as typed
+        (search.query.explain): synonyms, kana, numbers, normalized forms,
+        readings, sound-alike forms, dates."""
+        s = self._whoosh()
+        with self.index_dictionary():
+            return explain_query(query, self.synonyms, Stats(s.reader()))
 
     # -- articles ---------------------------------------------------------
 
@@ -409,7 +474,8 @@ class Searcher:
         ]
         if query:
             with self.index_dictionary():
-                terms = positive_terms(compile_query(parse(query), reader=s.reader(), synonyms=self.synonyms))
+                terms = positive_terms(compile_query(parse(query), reader=s.reader(), synonyms=self.synonyms),
+                                       s.reader())
             spans = spans_for_docs(s, terms, [docnum]).get(docnum, [])
             title_spans, body_spans = split_spans(spans, article["title"])
             article["title_html"] = whole(article["title"], title_spans).html()
@@ -463,6 +529,10 @@ class Searcher:
             "org": facets["org"],
             "versions": {k: v for k, v in meta.items() if k.endswith("version")},
         }
+
+
+def _newest_first(docnums, dates) -> list:
+    return sorted(docnums, key=lambda d: (dates[d] or 0, -d), reverse=True)
 
 
 def _is_text(value: str) -> bool:

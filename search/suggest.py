@@ -305,14 +305,14 @@ class Budget:
 
     def __init__(self, searches=None, seconds=None):
         self.searches = config.MAX_ALTERNATIVE_SEARCHES if searches is None else searches
-        self.deadline = time.perf_counter() + (config.ALTERNATIVES_SECONDS if seconds is None else seconds)
+        self.deadline = time.thread_time() + (config.ALTERNATIVES_SECONDS if seconds is None else seconds)
 
     def expired(self) -> bool:
-        return time.perf_counter() > self.deadline
+        return time.thread_time() > self.deadline
 
     def spend(self) -> bool:
         """Whether one more search fits; counts it."""
-        if self.searches <= 0 or time.perf_counter() > self.deadline:
+        if self.searches <= 0 or time.thread_time() > self.deadline:
             return False
         self.searches -= 1
         return True
@@ -326,7 +326,7 @@ def _count(searcher, query, filters, budget) -> int | None:
         return None
     try:
         return searcher.search(query, filters=filters, page=1, per_page=1, facets=False, snippets=False,
-                               alternatives=False).total
+                               alternatives=False, relax=False).total
     except QuerySyntaxError:
         return 0
 
