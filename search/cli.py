@@ -168,11 +168,12 @@ def index_cmd(paths, index_dir, rebuild, fmt, procs, batch_size, lock_timeout, v
 @click.option("--place", multiple=True)
 @click.option("--org", multiple=True)
 @click.option("--no-recency", is_flag=True, help="Rank by relevance alone.")
+@click.option("--explain", is_flag=True, help="Show which form of each word every hit matched.")
 @synonyms_option
 @json_option
 @friendly_errors
 def query_cmd(query, index_dir, limit, page, sort, since, until, tag, category, person, place, org, no_recency,
-              synonyms_file, as_json):
+              explain, synonyms_file, as_json):
     """Search the index. QUERY uses the syntax in the README."""
     from search.searcher import Searcher
 
@@ -188,22 +189,41 @@ def query_cmd(query, index_dir, limit, page, sort, since, until, tag, category, 
     }
     with Searcher(index_dir, synonyms=_synonyms(synonyms_file)) as searcher:
         result = searcher.search(
-            text, filters=filters, sort=sort, page=page, per_page=limit, facets=False, recency=not no_recency
+            text, filters=filters, sort=sort, page=page, per_page=limit, facets=False, recency=not no_recency,
+            explain=explain,
         )
-    if as_json:
+    if as_json:  # one object per hit; a relaxed hit names its "missing" words
         for hit in result.hits:
             _print_json(hit)
         return
     if not result.hits:
         _echo(f"「{text}」に一致する記事はありません ({result.took_ms:.0f} ms)")
+        _print_alternatives(result.alternatives or {})
         return
-    first = (result.page - 1) * result.per_page + 1
-    _echo(f"{result.total} 件中 {first}–{first + len(result.hits) - 1} 件 ({result.took_ms:.0f} ms)\n")
-    for rank, hit in enumerate(result.hits, start=first):
+    if result.relaxed:
+        _echo("「" + "」または「".join(result.relaxed) + "」を含まない結果 (すべての語を含む記事はありません)")
+    if result.timed_out:
+        _echo("検索に時間がかかりすぎたため、途中までの結果です", err=True)
+    _echo(f"{result.total} 件中 {result.first}–{result.last} 件 ({result.took_ms:.0f} ms)\n")
+    for rank, hit in enumerate(result.hits, start=result.first):
         meta = " · ".join(x for x in (hit["date_ja"], hit["category"] or "", " ".join(hit["tags"])) if x)
         _echo(f"{rank:>3}. {_marked(hit['title_html'])}", marked=True)
         _echo(f"     {meta}  [{hit['id']}]")
+        if hit.get("missing"):
+            _echo(f"     「{'」「'.join(hit['missing'])}」を含まない")
+        for found in hit.get("explain") or []:
+            how = f"{found['tier']}: {found['article']}" if found["tier"] else "なし"
+            _echo(f"     {found['word']} → {how}")
         _echo(f"     {_marked(hit['snippet'])}\n", marked=True)
+
+
+def _print_alternatives(alternatives):
+    for item in alternatives.get("did_you_mean") or []:
+        _echo(f"  もしかして: {item['query']} ({item['total']} 件)")
+    for item in alternatives.get("fewer_terms") or []:
+        _echo(f"  「{item['dropped']}」を除くと: {item['query']} ({item['total']} 件)")
+    if alternatives.get("without_filters"):
+        _echo(f"  絞り込みなしでは {alternatives['without_filters']} 件")
 
 
 @main.command("show")

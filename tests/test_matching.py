@@ -112,8 +112,14 @@ def test_variant_marks_the_form_the_article_used(searcher):
 
 
 def test_words_must_all_match(searcher):
-    assert searcher.search("東京都庁 ヨシタケ").total == 0
+    # No article has both: the two that have one of them are relaxed
+    # results, each saying which word it lacks; an article with neither is
+    # not among them.
+    result = searcher.search("東京都庁 ヨシタケ")
+    assert result.relaxed is not None and set(result.relaxed) == {"東京都庁", "ヨシタケ"}
+    assert sorted(h["missing"] for h in result.hits) == [["ヨシタケ"], ["東京都庁"]]
     assert searcher.search("東京都庁 OR ヨシタケ").total == 2
+    assert searcher.search("東京都庁 OR ヨシタケ").relaxed is None
 
 
 def test_phrase_keeps_order(searcher):

@@ -1,7 +1,9 @@
 """The JSON API, mounted under /api.
 
     GET /api/search?q=&page=&per_page=&sort=&category=&tags=&person=&place=&org=&source=&date_from=&date_to=
-                    [&facets=0][&recency=0][&snippets=0][&synonyms=0]
+                    [&facets=0][&recency=0][&snippets=0][&synonyms=0][&explain=1]
+                    (relaxed results carry "relaxed" and each hit its "missing" words;
+                    explain=1 says per hit which form of each word matched)
     GET /api/suggest?q=PREFIX[&limit=8]
     GET /api/articles/<ID>[?q=QUERY]       (ID percent-encoded)
     GET /api/articles/<ID>/similar[?limit=10]
@@ -63,7 +65,7 @@ def article_json(article: dict) -> dict:
     return out
 
 
-def run_search(params: dict, *, facets=True, recency=True, snippets=True, synonyms=True) -> dict:
+def run_search(params: dict, *, facets=True, recency=True, snippets=True, synonyms=True, explain=False) -> dict:
     """search() for parsed request parameters, as a dict (with what to try
     instead when nothing is found).  Shared by the page."""
     if params.get("too_many"):
@@ -80,6 +82,7 @@ def run_search(params: dict, *, facets=True, recency=True, snippets=True, synony
         recency=recency,
         snippets=snippets,
         synonyms=synonyms,
+        explain=explain,
     )
     out = result.to_dict()
     out["sort"] = params["sort"]
@@ -98,6 +101,7 @@ def search():
             recency=flag(args, "recency"),
             snippets=flag(args, "snippets"),
             synonyms=flag(args, "synonyms"),
+            explain=flag(args, "explain", default=False),
         )
     )
 
@@ -167,11 +171,10 @@ def query_expansion(text: str) -> list:
     from search.query import QuerySyntaxError, explain
 
     try:
-        synonyms = get_searcher().synonyms
-    except IndexUnusable:
-        synonyms = None  # the analysis itself needs no index
-    try:
-        return explain(text, synonyms)
+        try:
+            return get_searcher().explain(text)
+        except IndexUnusable:
+            return explain(text)  # the analysis itself needs no index
     except QuerySyntaxError:
         return []
 

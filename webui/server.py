@@ -48,6 +48,7 @@ def warm_up(app) -> None:
             searcher.search("ニュース", page=1, per_page=1, facets=False)  # loads Sudachi
             suggest(searcher, "a", 1)  # reads the lexicon for completions
             did_you_mean(searcher, "ニュースー")  # and indexes it for respellings
+            searcher.search("やまだたろう", page=1, per_page=1, facets=False)  # reads the names' readings
         except IndexUnusable as exc:
             print(f"warning: {exc}", file=sys.stderr)
 

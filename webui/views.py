@@ -53,8 +53,8 @@ FILTER_LABELS = {
 FACET_ORDER = ("category", "person", "place", "org", "tags")
 SORT_LABELS = {"relevance": "関連度順", "date": "新しい順"}
 # How the analyze page names each kind of query expansion (search.query.explain).
-EXPANSION_LABELS = {"synonym": "同義語", "kana": "かな→カタカナ・読み", "number": "数字",
-                    "normalized": "表記ゆれ", "date": "日付"}
+EXPANSION_LABELS = {"synonym": "同義語", "kana": "かな→カタカナ", "number": "数字",
+                    "normalized": "表記ゆれ", "reading": "同じ読み", "sound": "似た音（カタカナ）", "date": "日付"}
 ENTITY_LABELS = {"person": "人物", "place": "地名", "org": "組織"}
 
 
