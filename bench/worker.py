@@ -1,7 +1,7 @@
 """One measured step of the benchmark, run by run.py in its own process.
 
     worker.py build SYSTEM --dir DIR --source PATH --jsonl PATH --out FILE
-    worker.py query SYSTEM --dir DIR --queries FILE --rounds N --out FILE
+    worker.py query SYSTEM --dir DIR --queries FILE --rounds N [--score FILE] --out FILE
     worker.py floor --jsonl PATH --out FILE
 
 A separate process per step lets run.py watch the memory of the step's whole
@@ -101,8 +101,22 @@ def cmd_query(args) -> dict:
                 first_ms.append(ms)
             else:
                 times[i].append(ms)
+    # Queries that are scored and not timed (the held-out and precision
+    # sets): one pass after the timed rounds, so they leave the latency
+    # figures as they were.  Their errors are keyed by position, never by
+    # the query text (the frozen test half is among them).
+    score_ids, score_errors = [], {}
+    if args.score:
+        for i, q in enumerate(json.loads(Path(args.score).read_text(encoding="utf-8"))):
+            try:
+                got = system.search(q, args.k)
+            except Exception as exc:
+                got = []
+                score_errors[str(i)] = f"{type(exc).__name__}: {exc}"[:300]
+            score_ids.append(got)
     system.close()
-    return {"open_ms": open_ms, "ids": ids, "first_ms": first_ms, "times_ms": times, "errors": errors, **_usage()}
+    return {"open_ms": open_ms, "ids": ids, "first_ms": first_ms, "times_ms": times, "errors": errors,
+            "score_ids": score_ids, "score_errors": score_errors, **_usage()}
 
 
 def main(argv=None):
@@ -120,6 +134,7 @@ def main(argv=None):
     q.add_argument("--queries", required=True)
     q.add_argument("--rounds", type=int, default=3)
     q.add_argument("--k", type=int, default=10)
+    q.add_argument("--score", help="JSON list of queries run once, untimed, for their hits only")
     f = sub.add_parser("floor")
     f.add_argument("--jsonl", required=True)
     for s in (b, q, f):

@@ -67,6 +67,7 @@ PEERS = {
     "whoosh-standard": "whoosh_standard:WhooshStandard",
     "whoosh-bigram": "whoosh_bigram:WhooshBigram",
     "whoosh-sudachi": "whoosh_sudachi:WhooshSudachi",
+    "tantivy-sudachi": "tantivy_sudachi:TantivySudachi",
     "sqlite-trigram": "sqlite_trigram:SqliteTrigram",
     "groonga-mecab": "groonga:GroongaMecab",
     "groonga-bigram": "groonga:GroongaBigram",

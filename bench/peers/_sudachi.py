@@ -8,6 +8,9 @@ _tok = None
 # 16,000 bytes of UTF-8; cutting at a line end keeps words whole.
 MAX_CHUNK_CHARS = 4000
 
+#: morphemes a plain Sudachi index leaves out (part of speech, first level)
+SKIP_POS = ("空白", "補助記号")
+
 
 def tokenizer():
     global _tok
@@ -30,3 +33,19 @@ def chunks(text: str):
     from index.analysis import sudachi_chunks
 
     return sudachi_chunks(text)
+
+
+def terms(text: str):
+    """The plain Sudachi terms of ``text``: split mode C, each morpheme's
+    normalized form lower-cased, whitespace and punctuation morphemes left
+    out -- what the whoosh-sudachi peer indexes (its tokenizer plus Whoosh's
+    LowercaseFilter), for peers that take pre-tokenized text."""
+    if not text:
+        return
+    tok = tokenizer()
+    split = mode_c()
+    for _offset, piece in chunks(text):
+        for m in tok.tokenize(piece, split):
+            if m.part_of_speech()[0] in SKIP_POS:
+                continue
+            yield m.normalized_form().lower()

@@ -10,7 +10,7 @@ from whoosh.analysis import LowercaseFilter, Token, Tokenizer
 from peers import _sudachi
 from peers._whoosh import WhooshPeer
 
-_SKIP_POS = ("空白", "補助記号")
+_SKIP_POS = _sudachi.SKIP_POS
 
 
 class SudachiTokenizer(Tokenizer):
