@@ -49,7 +49,7 @@ from whoosh.analysis import Token, Tokenizer
 
 from index.kana import has_kanji, hira_to_kata, is_kana, is_katakana, reading_key
 
-ANALYZER_VERSION = 7
+ANALYZER_VERSION = 8
 
 # Sudachi refuses inputs above 49,149 bytes; a chunk of 4,000 characters is at
 # most 16,000 bytes in UTF-8, and splitting at line ends keeps words whole.
@@ -502,21 +502,19 @@ def ngram_terms(text: str, morphemes):
 # Parts of speech whose words get a reading key: the words a reader may
 # write with other kanji, other okurigana or in kana.
 _READ_POS = frozenset({"名詞", "動詞", "形容詞", "形状詞"})
-# Readings shorter than this are never looked up (search.query.analysis).
-MIN_READING_KANA = 3
 
 
 def _keyed_by_reading(m, surface) -> bool:
-    """Which words written with kanji get a reading key: those with kana in
-    them (取り消し, 手拭い: the okurigana vary), names and places (渡辺 and
-    渡邊), and one-kanji words (頭 for あたま).  Compounds of kanji alone
-    (会見, 政府, 時代; 43% of the keys) are left out: they are not written in
-    kana, Sudachi's normalized form already unifies the common okurigana
-    pairs (打合せ, 打ち合わせ), and a query with okurigana also looks up its
-    kanji alone (search.query.analysis)."""
-    if len(hira_to_kata(m.reading)) < MIN_READING_KANA:
-        return False
-    return m.proper_noun or len(surface) == 1 or any(not has_kanji(c) for c in surface)
+    """Which words written with kanji get a reading key: names and places,
+    which readers write in other kanji (渡辺 / 渡邊, 四ツ谷 / 四谷) or in kana,
+    and words with kana and kanji, whose okurigana vary (取り消し / 取消し,
+    読み聞かせ / 読聞かせ).  Other spellings of the same word (kana for kanji,
+    合いカギ for 合鍵) the query finds in JMdict (search.query.words), which
+    also keeps homophones out."""
+    reading = hira_to_kata(m.reading)
+    if m.proper_noun:
+        return len(reading) >= 2
+    return len(reading) >= 3 and any(not has_kanji(c) for c in surface)
 
 
 def reading_terms(analysis):

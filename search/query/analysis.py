@@ -58,6 +58,7 @@ from index.kana import (
 from whoosh import query as wq
 
 from search.query.names import name_phrases
+from search.query.words import index_terms, same_word_spellings
 from search.query.syntax import QuerySyntaxError, Text
 from search.synonyms import SYNONYM_WEIGHT
 
@@ -297,51 +298,74 @@ def _more_than_the_word(stats, key_terms, term) -> bool:
     return sum(stats.doc_frequency("text_rd", k) for k in key_terms) > stats.doc_frequency("text", term)
 
 
-def reading_forms_of(reading, stats, exclude_term=None) -> list:
-    """Forms for a word known only by its reading (typed in kana, or with
-    kana in it): every key of that reading, whatever its kanji (テヌグイ|*),
-    and the reading itself as a word written in kana (てぬぐい)."""
+def _spelling_forms(typed, reading, stats, exclude_terms=(), sudachi_knew_it=True) -> list:
+    """The other spellings of the same word that the index holds (JMdict,
+    search.query.words): 取消 → 取り消し, 合いカギ → 合鍵, てぬぐい → 手拭い."""
+    forms = []
+    for spelling in same_word_spellings(typed, reading, sudachi_knew_it):
+        terms = index_terms(spelling)
+        if not terms or [t for t, _ in terms] in ([t] for t in exclude_terms):
+            continue
+        if stats.reader is not None and not stats.has_phrase("text", terms):
+            continue
+        forms.append(_phrase_form("reading", "terms", terms, LOOSE_WEIGHT, spelling))
+    return forms
+
+
+def _name_key_forms(reading, stats) -> list:
+    """A name or place of this reading, in any kanji: the index keys proper
+    nouns by reading (渡辺 and 渡邊 both ワタナベ|…, しゅうきんぺい → 習近平)."""
+    reading = hira_to_kata(reading)
+    if len(reading) < 2 or not is_kana(reading):
+        return []
+    prefix = reading_prefix(reading)
+    if stats.reader is not None and not stats.expand_prefix("text_rd", prefix):
+        return []
+    return [Form("reading", "readings", (prefix,), prefix=True, shown=reading)]
+
+
+def reading_forms_of(typed, reading, stats, exclude_terms=(), sudachi_knew_it=True) -> list:
+    """Forms for a word known by its reading (typed in kana, or with kana in
+    it): the other spellings of the same word, names and places of that
+    reading, and the reading written in kana (てぬぐい for テヌグイ)."""
     reading = hira_to_kata(reading)
     if len(reading) < MIN_READING_KANA or not is_kana(reading):
         return []
-    forms = []
-    prefix = reading_prefix(reading)
-    keys = stats.expand_prefix("text_rd", prefix)
-    if keys or stats.reader is None:
-        forms.append(Form("reading", "readings", (prefix,), prefix=True, shown=reading))
-    for written in {kata_to_hira(reading), reading} - {exclude_term}:
+    forms = _spelling_forms(typed, reading, stats, exclude_terms, sudachi_knew_it)
+    forms.extend(_name_key_forms(reading, stats))
+    for written in {kata_to_hira(reading), reading} - set(exclude_terms):
         if stats.reader is None or stats.doc_frequency("text", written):
             forms.append(Form("reading", "terms", (written,), weight=LOOSE_WEIGHT, shown=written))
     return forms
 
 
 def _reading_forms(m, stats) -> list:
-    """Other spellings with the same reading: for a word written in kanji,
-    other okurigana (取消 → 取り消し; the same kanji, so no homophone); for a
-    name or place in kanji, any kanji (渡辺 → 渡邊); for a word with kana in
-    it, any spelling at all (手拭い → てぬぐい, 合いカギ → 合鍵)."""
+    """Other spellings with the same reading: of a name or place in kanji,
+    any kanji (渡辺 → 渡邊, 四ツ谷 → 四谷); of another word, the spellings
+    of the same word (other okurigana, kana: 取消 → 取り消し, 手拭い →
+    手ぬぐい), never a homophone (講演 is not 公園)."""
     surface = fold(m.surface)
     if not m.reading or m.numeral or m.pos[0] not in _READ_POS or not has_kanji(surface):
         return []
-    if has_kana(surface):
-        forms = reading_forms_of(m.reading, stats, exclude_term=m.term)
-        # The kanji alone: the article may write the word without okurigana
-        # (読聞かせ for 読み聞かせ), which the index keys by its spelling only.
-        kanji = skeleton(surface)
-        if len(kanji) > 1 and kanji != m.term and (stats.reader is None or stats.doc_frequency("text", kanji)):
-            forms.append(Form("reading", "terms", (kanji,), weight=LOOSE_WEIGHT, shown=kanji))
-        return forms
     if m.proper_noun:
         keys = stats.expand_prefix("text_rd", reading_prefix(m.reading))
         if _more_than_the_word(stats, keys, m.term) and len(hira_to_kata(m.reading)) >= 2:
             return [Form("reading", "readings", (reading_prefix(m.reading),), prefix=True, shown=m.reading)]
         return []
-    # A compound of kanji alone is not keyed in the index: the key finds the
-    # articles that write it with okurigana (取り消し for 取消).
-    key = reading_key(m.reading, surface)
-    if key and (stats.reader is None or stats.doc_frequency("text_rd", key)):
-        return [Form("reading", "readings", (key,), shown=m.reading)]
-    return []
+    if len(hira_to_kata(m.reading)) < MIN_READING_KANA:
+        return []
+    return _okurigana_forms(surface, m.reading, stats) + _spelling_forms(surface, m.reading, stats,
+                                                                         exclude_terms=(m.term,))
+
+
+def _okurigana_forms(typed, reading, stats) -> list:
+    """The articles' words with the same reading and the same kanji, written
+    with other okurigana (取消 → 取り消し, 読聞かせ → 読み聞かせ): the index keys
+    every word with kana and kanji by READING|KANJI (index.analysis)."""
+    key = reading_key(reading, typed)
+    if not key or (stats.reader is not None and not stats.doc_frequency("text_rd", key)):
+        return []
+    return [Form("reading", "readings", (key,), shown=hira_to_kata(reading))]
 
 
 def _sound_forms(katakana, exact_terms, stats) -> list:
@@ -474,10 +498,17 @@ def _kana_word(text, words, fine, stats, synonyms) -> Word:
         kata_words = _words(kata, analyze(kata).morphemes, stats, synonyms)
         if kata_words:
             forms.append(Form("kana", "terms", shown=kata, sub=tuple(kata_words)))
-    forms.extend(reading_forms_of(kata, stats, exclude_term=fold(text)))
+    knew_it = len(words) == 1 and len(words[0].fine) == 1 and not _unknown(text)
+    forms.extend(reading_forms_of(text, kata, stats, exclude_terms=(fold(text), kata) + tuple(
+        t for w in words for t, _ in w.fine), sudachi_knew_it=knew_it))
     forms.extend(_sound_forms(kata, (fold(text), kata), stats))
     forms.extend(_phrase_form("reading", "terms", terms, LOOSE_WEIGHT, spelling) for spelling, terms in name_phrases(text, stats))
     return Word(text, forms, fine)
+
+
+def _unknown(text) -> bool:
+    """Whether Sudachi reads ``text`` as a word it does not know."""
+    return any(m.oov for m in analyze(text).morphemes)
 
 
 def _chunk_reading_forms(morphemes, stats, share) -> list:
@@ -487,8 +518,10 @@ def _chunk_reading_forms(morphemes, stats, share) -> list:
     with 1/share of the weight, the chunk matches when either all its words
     or this does (AND distributes over OR)."""
     reading = "".join(m.reading or "" for m in morphemes)
+    typed = "".join(m.surface for m in morphemes)
+    forms = _okurigana_forms(typed, reading, stats) + reading_forms_of(typed, reading, stats)
     return [Form(f.tier, f.stream, f.terms, f.positions, f.weight / share, f.shown, f.sub, f.prefix)
-            for f in reading_forms_of(reading, stats)]
+            for f in forms]
 
 
 def analyze_text(node: Text, stats: Stats, synonyms=None, counter=None) -> Chunk | None:

@@ -13,43 +13,24 @@ article has.
 
 from __future__ import annotations
 
-import bisect
-import gzip
-import threading
-from pathlib import Path
-
 from index.analysis import analyze
 from index.kana import hira_to_kata, is_kana
+from search.query.tables import SortedLines
 
-NAME_READINGS = Path(__file__).resolve().parents[2] / "index" / "data" / "name_readings.tsv.gz"
 # A surname or given name reading has at least two kana; a full name at least four.
 MIN_PART = 2
 # At most this many spellings are tried per query word, and kept.
 MAX_TRIED = 400
 MAX_KEPT = 5
 
-_table = None
-_lock = threading.Lock()
-
-
-def _load() -> list:
-    """The table's lines, sorted: looked up by bisection, not parsed into a
-    dictionary (that took seconds for 100,000 lines)."""
-    global _table
-    with _lock:
-        if _table is None:
-            with gzip.open(NAME_READINGS, "rt", encoding="utf-8") as f:
-                _table = f.read().splitlines()
-    return _table
+_TABLE = SortedLines("name_readings.tsv.gz")
 
 
 def spellings(reading: str, kind: str) -> list:
     """The kanji spellings JMnedict gives for a surname (sei) or given name
     (mei) reading, in its order."""
-    lines = _load()
     probe = f"{reading}\t{kind}\t"
-    i = bisect.bisect_left(lines, probe)
-    return lines[i][len(probe):].split(" ") if i < len(lines) and lines[i].startswith(probe) else []
+    return [s for line in _TABLE.starting_with(probe) for s in line[len(probe):].split(" ")]
 
 
 def _terms(written: str) -> list:
