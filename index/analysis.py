@@ -211,8 +211,11 @@ class Analysis:
             from index.entities import Entity, extract_entities
 
             found = extract_entities(self)
+            # A word the newsroom added with an entity type is that entity,
+            # whatever span the extractor chose around it.
             for m in self.morphemes:
-                if m.entity and not any(e.start < m.end and m.start < e.end for e in found):
+                if m.entity:
+                    found = [e for e in found if not (e.start < m.end and m.start < e.end)]
                     found.append(Entity(self.text[m.start : m.end], m.entity, m.start, m.end))
             found.sort(key=lambda e: e.start)
             self._entities = found

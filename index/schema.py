@@ -37,8 +37,9 @@ from index.analysis import (
     combine,
 )
 from index.entities import ENTITY_TYPES, EXTRACTOR_VERSION
+from index.entities.article import article_entities
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # Weight of a title word relative to a body word.  Applied when indexing:
 # changing it needs `search index --rebuild`.
@@ -76,7 +77,11 @@ def build_schema() -> Schema:
         person=KEYWORD(stored=True, commas=True, scorable=True),
         place=KEYWORD(stored=True, commas=True, scorable=True),
         org=KEYWORD(stored=True, commas=True, scorable=True),
-        entities=STORED(),  # [(text, type, field, start, end)]
+        entities=STORED(),  # [(text, type, field, start, end, canonical)]
+        # The forms of entity mentions other than their canonical name, and
+        # the names only credit lines hold: "person:本田" (see to_document).
+        entity_forms=KEYWORD(commas=True),
+        credited=KEYWORD(commas=True),
         dict_version=ID(stored=True),  # the user dictionary version that analysed it
     )
 
@@ -115,13 +120,7 @@ def to_document(article: dict) -> dict:
     title = article.get("title") or ""
     body = article.get("body") or ""
     text = combine([(title, TITLE_BOOST), (body, 1.0)])
-    entities = []
-    by_type = {t: [] for t in ENTITY_TYPES}
-    for fieldname, part in (("title", title), ("body", body)):
-        for e in analyze(part).entities:
-            entities.append((e.text, e.type, fieldname, e.start, e.end))
-            if e.text not in by_type[e.type]:
-                by_type[e.type].append(e.text)
+    found = article_entities([("title", analyze(title)), ("body", analyze(body))])
 
     tags = [t for t in article.get("tags") or [] if t]
     doc = {
@@ -138,9 +137,19 @@ def to_document(article: dict) -> dict:
         "_stored_tags": tags,
         "author": article.get("author"),
         "related": list(article.get("related") or []),
-        "entities": entities,
+        "entities": found.mentions,
         "dict_version": str(active_dictionary().version),
     }
+    # Mentions written otherwise than their canonical name (本田 for
+    # 本田圭佑), so a filter on that form finds the article; and the names
+    # only a credit line holds (search.entity_view keeps bylines out of the
+    # facets).  Both as type:name terms.
+    forms = [f"{t}:{name}" for t in ENTITY_TYPES for name in found.forms[t]]
+    credited = [f"{t}:{name}" for t, names in found.credited.items() for name in names]
+    if forms:
+        doc["entity_forms"] = _folded(forms)
+    if credited:
+        doc["credited"] = _folded(credited)
     for name in ("category", "source"):
         if article.get(name):
             doc[name] = fold_keyword(article[name])
@@ -152,7 +161,7 @@ def to_document(article: dict) -> dict:
         doc["date"] = to_utc_naive(date)
         doc["published"] = date.isoformat()
         doc["month"] = date.strftime("%Y-%m")
-    for etype, names in by_type.items():
+    for etype, names in found.names.items():
         if names:
             doc[etype] = _folded(names)
             doc["_stored_" + etype] = names

@@ -28,6 +28,8 @@ from index.storage import damaged, open_index, read_meta
 from index.userdict import use_index_dictionary
 from search.dates import format_japanese, format_wareki
 from search.highlight import best_fragment, spans_for_docs, split_spans, whole
+from index.entities.canonical import AliasSource, Aliases
+from search.entity_view import EntityView, field_values
 from search.matched import matched_forms
 from search.query import (
     QuerySyntaxError,
@@ -158,6 +160,7 @@ class _Generation:
         # other threads still use the generation; later work is done with
         # the calling thread's reader of the same generation.
         self._values = None
+        self._entity_view = None
         self._values_lock = threading.Lock()
         n = reader.doc_count_all()
         dates = [None] * n
@@ -199,20 +202,22 @@ class _Generation:
     @staticmethod
     def _read_values(reader):
         n = reader.doc_count_all()
-        values = {}
-        for fieldname in FACET_FIELDS:
-            per_doc = [()] * n
-            if fieldname in reader.indexed_field_names():
-                for term in reader.lexicon(fieldname):
-                    value = term.decode("utf-8")
-                    for docnum in reader.postings(fieldname, term).all_ids():
-                        per_doc[docnum] = per_doc[docnum] + (value,)
-            values[fieldname] = per_doc
-        return values
+        return {fieldname: field_values(reader, fieldname, n) for fieldname in FACET_FIELDS}
 
-    def facet_counts(self, reader, docnums, size):
-        counts = {}
+    def entities(self, reader, aliases) -> EntityView:
+        """The entity names as readers see them (search.entity_view), for
+        this commit and this alias table."""
         values = self.values(reader)
+        with self._values_lock:
+            view = self._entity_view
+            if view is None or view.aliases is not aliases:
+                view = self._entity_view = EntityView(reader, values, aliases)
+        return view
+
+    def facet_counts(self, reader, docnums, size, aliases):
+        counts = {}
+        values = dict(self.values(reader))
+        values.update(self.entities(reader, aliases).names)  # grouped, without boilerplate
         for fieldname in FACET_FIELDS:
             per_doc = values[fieldname]
             c = Counter()
@@ -277,15 +282,24 @@ class SearchResult:
 class Searcher:
     """Search one index.  Safe to share between threads."""
 
-    def __init__(self, index=None, synonyms=None):
+    def __init__(self, index=None, synonyms=None, aliases=None):
         """``synonyms``: a synonym file added to the default sets (default:
-        $SEARCH_SYNONYMS), or a search.synonyms.Synonyms to use as is."""
+        $SEARCH_SYNONYMS), or a search.synonyms.Synonyms to use as is;
+        ``aliases``: an entity alias file added to the default table
+        (default: $SEARCH_ENTITY_ALIASES), or an Aliases to use as is."""
         self.index_dir = config.index_dir(index)
         self._ix = open_index(self.index_dir)
         self._local = threading.local()
         self._lock = threading.Lock()
         self._generations = {}
         self._synonyms = synonyms if isinstance(synonyms, Synonyms) else SynonymSource(synonyms)
+        self._aliases = aliases if isinstance(aliases, Aliases) else AliasSource(aliases)
+
+    @property
+    def aliases(self) -> Aliases:
+        """The entity alias table in force (index/data/entity_aliases.txt
+        and $SEARCH_ENTITY_ALIASES), re-read when its files change."""
+        return self._aliases if isinstance(self._aliases, Aliases) else self._aliases.current()
 
     @property
     def synonyms(self) -> Synonyms:
@@ -382,11 +396,12 @@ class Searcher:
         used_synonyms = self.synonyms if synonyms else None
         with self.index_dictionary():
             chunks = analyze_query(tree, Stats(s.reader()), used_synonyms)
-        q = compile_tree(tree, chunks, synonyms=used_synonyms)
-        fq = build_filter(filters)
+        gen = self._generation(s)
+        entity_terms = self._entity_terms(s, gen)
+        q = compile_tree(tree, chunks, synonyms=used_synonyms, entity_terms=entity_terms)
+        fq = build_filter(filters, entity_terms)
         matched = q if fq is None else wq.And([q, fq])
 
-        gen = self._generation(s)
         s.weighting = _BM25F(gen.factors if recency and sort == "relevance" else None)
         first, limit = (page - 1) * per_page, page * per_page
         # The limit is on the CPU time of matching (this thread's: four
@@ -404,21 +419,21 @@ class Searcher:
             ranked = [(results.docnum(i), results.score(i)) for i in range(min(limit, results.scored_length()))]
         relaxed = None
         if relax and not docnums and tree is not None:
-            parts = relaxable(tree, chunks, synonyms=used_synonyms)
+            parts = relaxable(tree, chunks, synonyms=used_synonyms, entity_terms=entity_terms)
             relaxed = relaxed_hits(s, parts, fq, deadline) if parts else None
             if relaxed is not None:
                 docnums, timed_out = relaxed.docnums, relaxed.timed_out
                 ranked = relaxed.ranked if sort == "relevance" else [(d, None) for d in _newest_first(docnums, gen.dates)]
         page_hits = ranked[first:limit]
         terms = positive_terms(q, s.reader())
-        hits = self._render_hits(s, page_hits, terms, snippets)
+        hits = self._render_hits(s, page_hits, terms, snippets, gen)
         if relaxed is not None:
             for hit, (docnum, _) in zip(hits, page_hits):
                 hit["missing"] = relaxed.missing[docnum]
         if explain:
             for hit, (docnum, _) in zip(hits, page_hits):
                 hit["explain"] = matched_forms(s, chunks, docnum)
-        facet_counts = gen.facet_counts(s.reader(), docnums, config.FACET_SIZE) if facets else {}
+        facet_counts = gen.facet_counts(s.reader(), docnums, config.FACET_SIZE, self.aliases) if facets else {}
         result = SearchResult(query or "", len(docnums), page, per_page, hits, facet_counts, timed_out=timed_out,
                               relaxed=relaxed.dropped if relaxed is not None else None)
         if alternatives and relaxed is None and not docnums and (query or filters):
@@ -429,12 +444,26 @@ class Searcher:
         result.took_ms = (time.perf_counter() - started) * 1000
         return result
 
-    def _render_hits(self, s, page_hits, terms, snippets=True):
+    def _entity_terms(self, s, gen):
+        """The callback compiling needs for person:, place: and org: (the
+        entity view is built on the first query that has one)."""
+        reader, aliases = s.reader(), self.aliases
+        return lambda field, name: gen.entities(reader, aliases).filter_terms(field, name)
+
+    def _entity_names(self, s, gen, docnum, article) -> dict:
+        """An article's people, places and organisations as readers see them:
+        one name per entity, the publisher's boilerplate left out."""
+        view = gen.entities(s.reader(), self.aliases)
+        return {typ: view.chips(docnum, typ, article[typ]) for typ in ("person", "place", "org")}
+
+    def _render_hits(self, s, page_hits, terms, snippets=True, gen=None):
         docnums = [d for d, _ in page_hits]
         spans = spans_for_docs(s, terms, docnums) if snippets else {}
+        gen = gen or self._generation(s)
         hits = []
         for docnum, score in page_hits:
             article = from_stored(s.stored_fields(docnum))
+            article.update(self._entity_names(s, gen, docnum, article))
             hit = _hit_dict(article, score)
             title_spans, body_spans = split_spans(spans.get(docnum, []), article["title"])
             hit["title_html"] = whole(article["title"], title_spans).html()
@@ -468,10 +497,16 @@ class Searcher:
         s = self._whoosh()
         docnum = self._docnum(s, article_id)
         article = from_stored(s.stored_fields(docnum))
-        article["entities"] = [
-            {"text": t, "type": ty, "field": f, "start": a, "end": b}
-            for t, ty, f, a, b in s.stored_fields(docnum).get("entities") or []
-        ]
+        gen = self._generation(s)
+        article.update(self._entity_names(s, gen, docnum, article))
+        view = gen.entities(s.reader(), self.aliases)
+        # Every mention, with the name it stands for (its article's, then the
+        # alias table's) and whether it is the publisher's boilerplate.
+        article["entities"] = []
+        for t, ty, f, a, b, *canonical in s.stored_fields(docnum).get("entities") or []:
+            name = self.aliases.canonical(canonical[0] if canonical else t, ty)
+            article["entities"].append({"text": t, "type": ty, "field": f, "start": a, "end": b, "canonical": name,
+                                        "boilerplate": view.is_boilerplate(docnum, ty, name)})
         if query:
             with self.index_dictionary():
                 terms = positive_terms(compile_query(parse(query), reader=s.reader(), synonyms=self.synonyms),
@@ -509,7 +544,7 @@ class Searcher:
         reader = s.reader()
         gen = self._generation(s)
         live = list(reader.all_doc_ids())
-        facets = gen.facet_counts(reader, live, top)
+        facets = gen.facet_counts(reader, live, top, self.aliases)
         dates = [gen.dates[d] for d in live if gen.dates[d]]
 
         size = sum(p.stat().st_size for p in self.index_dir.iterdir() if p.is_file())

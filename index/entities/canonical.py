@@ -334,6 +334,7 @@ class AliasSource:
 
 
 __all__ = [
+    "alias_sets",
     "DEFAULT_ALIASES",
     "ENV_VAR",
     "AliasSet",
@@ -346,3 +347,16 @@ __all__ = [
     "read_alias_file",
     "resolve_in_article",
 ]
+
+
+def alias_sets(name: str, typ: str | None = None, aliases: Aliases | None = None) -> list:
+    """``search aliases NAME``: the sets ``name`` belongs to (of ``typ``, or
+    of every type), as ``[{"name", "type", "canonical", "forms", "origins"}]``."""
+    aliases = aliases if aliases is not None else AliasSource().current()
+    out = []
+    for t in [typ] if typ else ENTITY_TYPES:
+        s = aliases.set_of(name, t)
+        if s is not None:
+            out.append({"name": name, "type": t, "canonical": s.canonical, "forms": list(s.forms),
+                        "origins": list(s.origins)})
+    return out

@@ -26,6 +26,8 @@ from search.inbody import only_in_body
 from search.query.syntax import And, DateSpan, Keyword, Not, Or, QuerySyntaxError, Text
 from search.synonyms import SYNONYM_WEIGHT
 
+ENTITY_FIELDS = frozenset({"person", "place", "org"})
+
 # The field each stream is searched in, for a chunk without a field prefix,
 # with title: and with body:.  title: and body: look at words only: the
 # n-gram and reading fields do not tell title from body.
@@ -93,15 +95,19 @@ def attach(q, bonus):
     return wq.AndMaybe(q, bonus) if q is not None and bonus is not None else q
 
 
-def keyword_query(node, synonyms):
+def keyword_query(node, synonyms, entity_terms=None):
     # org:日銀 also finds the organisation written 日本銀行.
     others = synonyms.alternatives(node.value) if synonyms else []
+    if entity_terms is not None and node.field in ENTITY_FIELDS:
+        # every name and mention form of the entity (search.entity_view)
+        terms = [wq.Term(f, t) for v in [node.value] + list(others) for f, t in entity_terms(node.field, v)]
+        return union(list(dict.fromkeys(terms)))
     terms = [wq.Term(node.field, fold_keyword(node.value))]
     terms += [wq.Term(node.field, fold_keyword(v), boost=SYNONYM_WEIGHT) for v in others]
     return union(terms)
 
 
-def compile_node(node, chunks, weights, synonyms):
+def compile_node(node, chunks, weights, synonyms, entity_terms=None):
     """(required query, optional bonus) for a node.
 
     Phrase bonuses travel up to the nearest AND and are attached there, once,
@@ -119,24 +125,24 @@ def compile_node(node, chunks, weights, synonyms):
             return None, None
         return (words[0] if len(words) == 1 else wq.And(words)), bonus
     if isinstance(node, Keyword):
-        return keyword_query(node, synonyms), None
+        return keyword_query(node, synonyms, entity_terms), None
     if isinstance(node, DateSpan):
         # From the date column (search.datequery): Whoosh's own range over
         # the date field's trie terms cost seconds for a few ranges.
         return DateIn([(node.start, node.end)]), None
     if isinstance(node, Not):
-        child = attach(*compile_node(node.child, chunks, weights, synonyms))
+        child = attach(*compile_node(node.child, chunks, weights, synonyms, entity_terms))
         return (None if child is None else wq.Not(child)), None
     if isinstance(node, Or):
-        children = [c for c in (attach(*compile_node(ch, chunks, weights, synonyms)) for ch in node.children)
-                    if c is not None]
+        children = [c for c in (attach(*compile_node(ch, chunks, weights, synonyms, entity_terms))
+                                for ch in node.children) if c is not None]
         if not children:
             return None, None
         return (children[0] if len(children) == 1 else wq.Or(children)), None
     if isinstance(node, And):
         required, bonuses = [], []
         for child in node.children:
-            q, bonus = compile_node(child, chunks, weights, synonyms)
+            q, bonus = compile_node(child, chunks, weights, synonyms, entity_terms)
             if q is not None:
                 required.append(q)
             if bonus is not None:
@@ -155,15 +161,17 @@ def _and(required, bonuses):
     return q, bonus
 
 
-def compile_tree(tree, chunks, weights=None, synonyms=None):
-    """A Whoosh query for a tree (None: everything)."""
+def compile_tree(tree, chunks, weights=None, synonyms=None, entity_terms=None):
+    """A Whoosh query for a tree (None: everything).  ``entity_terms(field,
+    name)`` gives the (field, term) pairs a person:, place: or org: value
+    stands for (search.entity_view); without it, the name as written."""
     if tree is None:
         return wq.Every()
-    q = attach(*compile_node(tree, chunks, weights or config.FIELD_WEIGHTS, synonyms))
+    q = attach(*compile_node(tree, chunks, weights or config.FIELD_WEIGHTS, synonyms, entity_terms))
     return q if q is not None else wq.NullQuery
 
 
-def relaxable(tree, chunks, weights=None, synonyms=None):
+def relaxable(tree, chunks, weights=None, synonyms=None, entity_terms=None):
     """For a query of words side by side: (fixed, words, bonus), where
     ``fixed`` is the list of queries every result must match (field values,
     dates, phrases, NOTs, OR groups), ``words`` is [(word as typed, query)]
@@ -182,7 +190,7 @@ def relaxable(tree, chunks, weights=None, synonyms=None):
             if bonus is not None:
                 bonuses.append(bonus)
         else:
-            q, bonus = compile_node(child, chunks, weights, synonyms)
+            q, bonus = compile_node(child, chunks, weights, synonyms, entity_terms)
             if q is not None:
                 fixed.append(q)
             if bonus is not None:
@@ -193,8 +201,9 @@ def relaxable(tree, chunks, weights=None, synonyms=None):
     return fixed, words, bonus
 
 
-def build_filter(filters: dict | None):
-    """A Whoosh filter query for the search() filters, or None."""
+def build_filter(filters: dict | None, entity_terms=None):
+    """A Whoosh filter query for the search() filters, or None
+    (``entity_terms`` as for compile_tree)."""
     if not filters:
         return None
     clauses = []
@@ -222,6 +231,10 @@ def build_filter(filters: dict | None):
         if total > config.MAX_FILTER_VALUES_TOTAL:
             raise QuerySyntaxError(f"the filters have more than {config.MAX_FILTER_VALUES_TOTAL} values together; "
                                    f"the limit is {config.MAX_FILTER_VALUES_TOTAL}")
+        if entity_terms is not None and field in ENTITY_FIELDS:
+            # each value: any name or mention form of its entity
+            clauses.extend(union([wq.Term(f, t) for f, t in entity_terms(field, v)]) for v in values if v and v.strip())
+            continue
         terms = [wq.Term(field, fold_keyword(v)) for v in values if v and v.strip()]
         if field in ("category", "source"):
             clauses.append(wq.Or(terms))  # one value per article: any of them

@@ -1,0 +1,146 @@
+"""Entity names as readers see them: one name per entity, no boilerplate.
+
+The index holds, per article, the canonical names of its people, places and
+organisations as the article itself resolved them (index.entities.article:
+本田 after 本田圭佑 is 本田圭佑), the other forms its mentions used, and the
+names only its credit lines hold.  When the index is read, per commit and
+per alias table, this view
+
+* **groups** names across articles: one key per entity (width, case, dots
+  and company designators folded; index.entities.canonical) and the alias
+  table (米, 米国 and アメリカ → アメリカ; NTTドコモ and ドコモ), shown as the
+  set's canonical name, or else the form most articles use;
+* finds each publisher's **boilerplate**: the names a publisher repeats in
+  (almost) every article, or only in credit lines (index.entities.
+  boilerplate); a publisher is an article's category when it has one (a
+  livedoor site), else its source (a feed, a JSON Lines file);
+* gives, per article, the names to count in facets and show as chips
+  (grouped, boilerplate removed), and, per name, every indexed value and
+  mention form a filter must look for (person:本田 finds the articles that
+  call 本田圭佑 so, and org:ドコモ those of NTTドコモ).
+
+Changing the alias table needs no reindex: a new table makes a new view.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from index.entities import ENTITY_TYPES
+from index.entities.boilerplate import boilerplate_names
+from index.entities.canonical import canonical_key, choose_display, display_form
+from index.schema import fold_keyword
+
+FORMS_FIELD = "entity_forms"
+CREDITED_FIELD = "credited"
+
+
+def field_values(reader, fieldname, n) -> list:
+    """Per docnum, the tuple of a keyword field's values, read from its
+    postings (not from stored fields, which would unpickle every body)."""
+    per_doc = [()] * n
+    if fieldname in reader.indexed_field_names():
+        for term in reader.lexicon(fieldname):
+            value = term.decode("utf-8")
+            for docnum in reader.postings(fieldname, term).all_ids():
+                per_doc[docnum] = per_doc[docnum] + (value,)
+    return per_doc
+
+
+class EntityView:
+    def __init__(self, reader, values: dict, aliases):
+        """``values``: facet field -> per-docnum tuple of indexed values (the
+        generation's facet tables, with category); ``aliases``: an
+        index.entities.canonical.Aliases."""
+        self.aliases = aliases
+        n = reader.doc_count_all()
+        self.group_of = {}  # (type, indexed value) -> group key
+        self.display = {}  # (type, group key) -> the name shown
+        self.members = {}  # (type, group key) -> indexed values
+        for typ in ENTITY_TYPES:
+            forms = {}
+            for per_doc in [values[typ]]:
+                for doc_values in per_doc:
+                    for value in doc_values:
+                        key = self._key(typ, value)
+                        self.group_of[(typ, value)] = key
+                        forms.setdefault(key, Counter())[display_form(value)] += 1
+            for key, counts in forms.items():
+                alias_set = aliases.set_of(next(iter(counts)), typ)
+                self.display[(typ, key)] = alias_set.canonical if alias_set else choose_display(counts)
+        for (typ, value), key in self.group_of.items():
+            self.members.setdefault((typ, key), []).append(value)
+        # The forms mentions used, by group: for filters.
+        self.forms = {}
+        if FORMS_FIELD in reader.indexed_field_names():
+            for term in reader.lexicon(FORMS_FIELD):
+                typ, _, form = term.decode("utf-8").partition(":")
+                self.forms.setdefault((typ, canonical_key(form)), []).append(term.decode("utf-8"))
+        self.publisher = [cats[0] if cats else "" for cats in values["category"]]
+        sources = field_values(reader, "source", n)
+        self.publisher = [p or (s[0] if s else "") for p, s in zip(self.publisher, sources)]
+        self.boilerplate = self._find_boilerplate(reader, values, n)
+        self.names = {typ: self._names_of(typ, values[typ]) for typ in ENTITY_TYPES}
+
+    def _key(self, typ, name) -> str:
+        alias_set = self.aliases.set_of(name, typ)
+        return canonical_key(alias_set.canonical if alias_set else name)
+
+    def _find_boilerplate(self, reader, values, n) -> dict:
+        counts, articles, credits = {}, Counter(self.publisher), {}
+        for typ in ENTITY_TYPES:
+            for docnum, doc_values in enumerate(values[typ]):
+                groups = {(typ, self.group_of[(typ, v)]) for v in doc_values}
+                counts.setdefault(self.publisher[docnum], Counter()).update(groups)
+        for docnum, credited in enumerate(field_values(reader, CREDITED_FIELD, n)):
+            for item in credited:
+                typ, _, name = item.partition(":")
+                if typ in ENTITY_TYPES:
+                    credits.setdefault(self.publisher[docnum], Counter())[(typ, self._key(typ, name))] += 1
+        return boilerplate_names(counts, dict(articles), credits)
+
+    def _names_of(self, typ, per_doc) -> list:
+        out = []
+        for docnum, doc_values in enumerate(per_doc):
+            skip = self.boilerplate.get(self.publisher[docnum], frozenset())
+            names = []
+            for value in doc_values:
+                key = self.group_of[(typ, value)]
+                shown = self.display[(typ, key)]
+                if (typ, key) not in skip and shown not in names:
+                    names.append(shown)
+            out.append(tuple(names))
+        return out
+
+    def chips(self, docnum, typ, stored_names) -> list:
+        """The names of one article to show, in the article's order."""
+        keep = set(self.names[typ][docnum])
+        out = []
+        for name in stored_names:
+            key = self.group_of.get((typ, fold_keyword(name)), self._key(typ, name))
+            shown = self.display.get((typ, key), self.aliases.canonical(name, typ))
+            if shown in keep and shown not in out:
+                out.append(shown)
+        return out
+
+    def is_boilerplate(self, docnum, typ, name) -> bool:
+        skip = self.boilerplate.get(self.publisher[docnum], frozenset())
+        return (typ, self._key(typ, name)) in skip
+
+    def boilerplate_of(self) -> dict:
+        """{publisher: sorted names}: for stats and the README's figures."""
+        return {p: sorted(self.display.get(g, g[1]) for g in names) for p, names in self.boilerplate.items() if names}
+
+    def filter_terms(self, typ, name) -> list:
+        """(field, term) pairs a filter on ``name`` looks for: every indexed
+        value of its group, and every mention form of the group's names."""
+        key = self._key(typ, name)
+        terms = [(typ, v) for v in self.members.get((typ, key), [])]
+        forms = set()
+        for value in [name] + self.members.get((typ, key), []) + self.aliases.forms(self.display.get((typ, key), name), typ):
+            forms.update(self.forms.get((typ, canonical_key(value)), []))
+        terms += [(FORMS_FIELD, f) for f in sorted(forms)]
+        return terms or [(typ, fold_keyword(name))]
+
+
+__all__ = ["EntityView", "field_values"]

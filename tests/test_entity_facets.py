@@ -1,0 +1,126 @@
+"""Entity facets, chips and filters people can trust: one name per entity,
+the publisher's boilerplate left out, the alias table applied when the
+index is read.
+
+Constructed articles, real Sudachi and the real extractor, a real index on
+disk, the real Searcher (and the CLI's stats through it).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from search import Searcher, index_paths
+
+SITE = "site-a"  # a publisher (the category) whose every article ends with its own name
+
+
+def articles():
+    out = [
+        {"id": "us-1", "title": "米国の大統領が演説", "body": "米国の大統領がワシントンで演説した。", "category": "world"},
+        {"id": "us-2", "title": "アメリカの選挙", "body": "アメリカで中間選挙が行われ、投票率が上がった。", "category": "world"},
+        {"id": "honda", "title": "本田圭佑が先制点", "body": "日本代表の本田圭佑選手が先制点を決めた。試合後、本田は「最高の気分」と語った。",
+         "category": "sports"},
+        {"id": "honda-short", "title": "本田がコメント", "body": "サッカーの本田が会見で今季を振り返った。", "category": "sports"},
+        {"id": "docomo", "title": "ドコモが新機種", "body": "NTTドコモは新機種を発表した。ドコモの担当者が説明した。", "category": "it"},
+        {"id": "docomo-wide", "title": "料金を改定", "body": "ＮＴＴドコモは料金を改定した。", "category": "it"},
+        {"id": "maruhachi", "title": "新工場を建設", "body": "マルハチ商事は新工場を建てると発表した。", "category": "economy"},
+    ]
+    for i in range(24):  # the site's own name in every article, and 東京
+        out.append({"id": f"{SITE}-{i:02d}", "title": f"新製品レビュー第{i}回",
+                    "body": f"今回は東京の家電量販店で新製品を試した。価格は{i + 1}万円。\n（エスマックス編集部）", "category": SITE})
+    for i in range(24):  # another publisher that writes of 東京 too
+        out.append({"id": f"site-b-{i:02d}", "title": f"町工場の挑戦{i}", "body": "大阪の町工場が、東京の展示会に出品した。",
+                    "category": "site-b"})
+    return out
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("entity-facets")
+    src = folder / "a.jsonl"
+    src.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in articles()), encoding="utf-8")
+    assert index_paths([src], folder / "ix").added == len(articles())
+    return folder / "ix"
+
+
+@pytest.fixture()
+def searcher(index):
+    with Searcher(index) as s:
+        yield s
+
+
+def facet(result, kind):
+    return {f["value"]: f["count"] for f in result.facets[kind]}
+
+
+def test_aliases_make_one_facet_value(searcher):
+    places = facet(searcher.search(""), "place")
+    assert places.get("アメリカ") == 2
+    assert "米国" not in places and "米" not in places
+
+
+def test_a_short_mention_takes_the_full_name_of_its_article(searcher):
+    people = facet(searcher.search(""), "person")
+    # 本田 counts once, for the article where it stands alone; in the other
+    # it is 本田圭佑.
+    assert people["本田圭佑"] == 1 and people["本田"] == 1
+    (hit,) = [h for h in searcher.search("先制点").hits if h["id"] == "honda"]
+    assert hit["person"] == ["本田圭佑"]
+    # A filter on the short form finds the article that calls him so, and the
+    # article where 本田 stands alone.
+    found = {h["id"] for h in searcher.search("", filters={"person": "本田"}).hits}
+    assert found == {"honda", "honda-short"}
+    assert {h["id"] for h in searcher.search("person:本田圭佑").hits} == {"honda"}
+
+
+def test_width_and_case_variants_are_one_name(searcher):
+    orgs = facet(searcher.search("料金 OR 新機種"), "org")
+    assert orgs == {"NTTドコモ": 2}
+    (hit,) = searcher.search("料金").hits
+    assert hit["org"] == ["NTTドコモ"]
+
+
+def test_an_organisations_short_form_is_its_full_name(searcher):
+    (hit,) = [h for h in searcher.search("新機種").hits if h["id"] == "docomo"]
+    assert hit["org"] == ["NTTドコモ"]
+    assert {h["id"] for h in searcher.search("", filters={"org": "ドコモ"}).hits} == {"docomo", "docomo-wide"}
+
+
+def test_the_publishers_own_name_is_boilerplate(searcher):
+    result = searcher.search("", per_page=100)
+    assert "エスマックス" not in facet(result, "org") and "エスマックス編集部" not in facet(result, "org")
+    site_hits = [h for h in result.hits if h["id"].startswith(SITE)]
+    assert site_hits and all("エスマックス" not in "".join(h["org"]) for h in site_hits)
+    # A name many publishers repeat is news, not boilerplate: 東京 stays.
+    assert facet(result, "place").get("東京", 0) >= 20
+    article = searcher.get(f"{SITE}-03")
+    credited = [e for e in article["entities"] if "エスマックス" in e["text"]]
+    assert credited and all(e["boilerplate"] for e in credited)
+
+
+def test_an_alias_added_by_the_newsroom_takes_effect_without_a_rebuild(index, tmp_path, monkeypatch):
+    import os
+    import time
+
+    table = tmp_path / "aliases.txt"
+    table.write_text("org: マルハチ・ホールディングス, マルハチ商事\n", encoding="utf-8")
+    monkeypatch.setenv("SEARCH_ENTITY_ALIASES", str(table))
+    with Searcher(index) as s:
+        (hit,) = s.search("新工場").hits
+        assert hit["org"] == ["マルハチ・ホールディングス"]
+        assert facet(s.search(""), "org").get("マルハチ・ホールディングス") == 1
+        # The file changes while the searcher runs: the next search sees it.
+        table.write_text("org: Maruhachi Holdings, マルハチ商事\n", encoding="utf-8")
+        os.utime(table, (time.time() + 5, time.time() + 5))
+        (hit,) = s.search("新工場").hits
+        assert hit["org"] == ["Maruhachi Holdings"]
+        assert [h["id"] for h in s.search("", filters={"org": "Maruhachi Holdings"}).hits] == ["maruhachi"]
+
+
+def test_stats_count_canonical_names(searcher):
+    stats = searcher.stats(top=20)
+    places = {f["value"]: f["count"] for f in stats["place"]}
+    assert places.get("アメリカ") == 2 and "米国" not in places
