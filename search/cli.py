@@ -29,6 +29,15 @@ index_option = click.option(
     help="Index folder (default: $SEARCH_INDEX, else ./.search-index).",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+aliases_option = click.option(
+    "--aliases",
+    "aliases_file",
+    envvar="SEARCH_ENTITY_ALIASES",
+    default=None,
+    type=click.Path(exists=True, dir_okay=False),
+    metavar="FILE",
+    help="An entity alias table added to the default one (default: $SEARCH_ENTITY_ALIASES).",
+)
 synonyms_option = click.option(
     "--synonyms",
     "synonyms_file",
@@ -101,6 +110,17 @@ def _synonyms(path):
     return synonyms
 
 
+def _aliases(path):
+    """The default entity alias table plus ``path``'s, each broken line
+    reported on stderr (the rest still loads)."""
+    from index.entities.canonical import load_aliases
+
+    aliases = load_aliases([path] if path else [])
+    for problem in aliases.problems:
+        _echo(f"{'warning' if problem.warning else 'error'}: {problem}", err=True)
+    return aliases
+
+
 def _marked(html_text: str) -> str:
     """Terminal form of a highlighted snippet: <mark> becomes bold red; the
     text itself is sanitised (for_terminal) before the codes go in."""
@@ -170,10 +190,11 @@ def index_cmd(paths, index_dir, rebuild, fmt, procs, batch_size, lock_timeout, v
 @click.option("--no-recency", is_flag=True, help="Rank by relevance alone.")
 @click.option("--explain", is_flag=True, help="Show which form of each word every hit matched.")
 @synonyms_option
+@aliases_option
 @json_option
 @friendly_errors
 def query_cmd(query, index_dir, limit, page, sort, since, until, tag, category, person, place, org, no_recency,
-              explain, synonyms_file, as_json):
+              explain, synonyms_file, aliases_file, as_json):
     """Search the index. QUERY uses the syntax in the README."""
     from search.searcher import Searcher
 
@@ -187,7 +208,7 @@ def query_cmd(query, index_dir, limit, page, sort, since, until, tag, category, 
         "place": list(place),
         "org": list(org),
     }
-    with Searcher(index_dir, synonyms=_synonyms(synonyms_file)) as searcher:
+    with Searcher(index_dir, synonyms=_synonyms(synonyms_file), aliases=_aliases(aliases_file)) as searcher:
         result = searcher.search(
             text, filters=filters, sort=sort, page=page, per_page=limit, facets=False, recency=not no_recency,
             explain=explain,
@@ -370,14 +391,18 @@ def stats_cmd(index_dir, as_json):
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Server processes (default: one per core); 1 serves from this process with waitress.")
 @synonyms_option
+@aliases_option
 @friendly_errors
-def serve_cmd(index_dir, host, port, debug, workers, synonyms_file):
+def serve_cmd(index_dir, host, port, debug, workers, synonyms_file, aliases_file):
     """Serve the web page and the JSON API over the index."""
     from webui.server import serve
 
     if synonyms_file:
         _synonyms(synonyms_file)  # report its broken lines now; the server re-reads it when it changes
-    serve(index_dir, host=host, port=port, debug=debug, synonyms=synonyms_file, workers=workers)
+    if aliases_file:
+        _aliases(aliases_file)
+    serve(index_dir, host=host, port=port, debug=debug, synonyms=synonyms_file, aliases=aliases_file,
+          workers=workers)
 
 
 @main.command("delete")
@@ -439,6 +464,32 @@ def synonyms_cmd(term, synonyms_file, as_json):
             _echo(f"  from {origin}")
     else:
         _echo(f"「{term}」はどの同義語セットにもありません (no synonym set holds {term!r})")
+    sys.exit(0 if found else 1)
+
+
+@main.command("aliases")
+@click.argument("name")
+@click.option("--type", "typ", type=click.Choice(["person", "place", "org"]), default=None,
+              help="Only sets of this entity type.")
+@click.option("--aliases", "aliases_file", envvar="SEARCH_ENTITY_ALIASES", default=None,
+              type=click.Path(exists=True, dir_okay=False), metavar="FILE",
+              help="An alias table added to the default one (default: $SEARCH_ENTITY_ALIASES).")
+@json_option
+def aliases_cmd(name, typ, aliases_file, as_json):
+    """The entity alias set NAME belongs to: the canonical name facets show and
+    every form a filter finds (applied when the index is read: no reindex)."""
+    from index.entities.canonical import alias_sets
+
+    found = alias_sets(name, typ, _aliases(aliases_file))
+    if as_json:
+        _print_json(found)
+    elif found:
+        for s in found:
+            _echo(f"{s['type']}: {', '.join(s['forms'])}")
+            for origin in s["origins"]:
+                _echo(f"  from {origin}")
+    else:
+        _echo(f"「{name}」はどの別名セットにもありません (no alias set holds {name!r})")
     sys.exit(0 if found else 1)
 
 

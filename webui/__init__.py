@@ -35,9 +35,10 @@ class _SearcherHolder:
     every request tries again, so a server started before `search index`
     works as soon as the index exists."""
 
-    def __init__(self, index_dir, synonyms=None):
+    def __init__(self, index_dir, synonyms=None, aliases=None):
         self.index_dir = index_dir
         self.synonyms = synonyms
+        self.aliases = aliases
         self._searcher = None
         self._lock = threading.Lock()
 
@@ -47,7 +48,8 @@ class _SearcherHolder:
 
             with self._lock:
                 if self._searcher is None:
-                    self._searcher = Searcher(self.index_dir, synonyms=self.synonyms)  # raises IndexUnusable
+                    self._searcher = Searcher(self.index_dir, synonyms=self.synonyms,
+                                              aliases=self.aliases)  # raises IndexUnusable
         return self._searcher
 
     def close(self):
@@ -169,7 +171,8 @@ class _RejectUnusableHost:
 
 def create_app(index_dir=None, config=None) -> Flask:
     """The Flask app over the index in ``index_dir`` (default: $SEARCH_INDEX,
-    else ./.search-index).  ``config`` updates ``app.config`` (``SYNONYMS``:
+    else ./.search-index).  ``config`` updates ``app.config`` (``ALIASES``:
+    an entity alias file added to the default table; ``SYNONYMS``:
     a synonym file added to the default sets).  The index is opened on the
     first request, not here."""
     app = Flask(__name__)
@@ -186,7 +189,8 @@ def create_app(index_dir=None, config=None) -> Flask:
     app.jinja_env.autoescape = True  # also for templates whose name ends otherwise
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
-    app.extensions["search"] = _SearcherHolder(app.config["INDEX_DIR"], app.config.get("SYNONYMS"))
+    app.extensions["search"] = _SearcherHolder(app.config["INDEX_DIR"], app.config.get("SYNONYMS"),
+                                               app.config.get("ALIASES"))
 
     from webui import api, views
 

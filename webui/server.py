@@ -82,14 +82,17 @@ def default_workers() -> int:
 
 
 def serve(index_dir=None, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, debug: bool = False,
-          synonyms=None, workers: int | None = None) -> None:
+          synonyms=None, workers: int | None = None, aliases=None) -> None:
     """Serve the web UI and the JSON API until interrupted; ``synonyms``: a
     synonym file added to the default sets; ``workers``: server processes
     (default: one per core; 1 runs waitress in this process)."""
     host = host or DEFAULT_HOST
     port = DEFAULT_PORT if port is None else int(port)
     workers = default_workers() if workers is None else max(1, int(workers))
-    app = create_app(index_dir, config={"SYNONYMS": str(synonyms)} if synonyms else None)
+    settings = {"SYNONYMS": str(synonyms)} if synonyms else {}
+    if aliases:
+        settings["ALIASES"] = str(aliases)
+    app = create_app(index_dir, config=settings or None)
     if debug:
         if not is_loopback(host):
             raise SystemExit(f"error: --debug runs Flask's debugger, which must not listen on {host}; "
