@@ -576,6 +576,22 @@ def _reading_terms(analysis):
 # Whoosh tokenizers over those streams
 
 
+def part_streams(value, stream):
+    """(part, [(text, position, start, end)], position base) for each part of
+    a field value (title, body: see combine) and one of the streams above:
+    each part's positions start after the previous part's last one and a
+    gap, so no phrase runs from the title into the body.  The Whoosh
+    tokenizers below and the array segment writer (index.segment_writer)
+    both read the streams through this."""
+    pos_base = 0
+    for part in _parts_of(value):
+        items = list(stream(part.analysis))
+        yield part, items, pos_base
+        # sub-units may come after a later position: the part ends at its largest
+        last = max((pos for _, pos, _, _ in items), default=-1)
+        pos_base += last + 1 + _PART_POSITION_GAP
+
+
 class _StreamTokenizer(Tokenizer):
     """Base: turns a derived stream of (text, pos, start, end) into Tokens."""
 
@@ -607,24 +623,20 @@ class _StreamTokenizer(Tokenizer):
                 t.startchar, t.endchar = start_char, start_char + len(value)
             yield t
             return
-        pos_base = start_pos
-        for part in _parts_of(value):
-            last = -1
+        for part, items, pos_base in part_streams(value, self.stream):
             offset = start_char + part.offset
             t.boost = part.boost
-            for text, pos, start, end in self.stream(part.analysis):
+            for text, pos, start, end in items:
                 t.text = text
                 if keeporiginal:
                     t.original = text
                 t.stopped = False
                 if positions:
-                    t.pos = pos_base + pos
-                    last = max(last, pos)  # sub-units may come after a later position
+                    t.pos = start_pos + pos_base + pos
                 if chars:
                     t.startchar = offset + start
                     t.endchar = offset + end
                 yield t
-            pos_base += last + 1 + _PART_POSITION_GAP
 
 
 class MorphTokenizer(_StreamTokenizer):

@@ -15,11 +15,8 @@ DEFAULT_INDEX_DIR = ".search-index"
 INDEX_ENV_VAR = "SEARCH_INDEX"
 
 # Articles per commit (`search index --batch-size`).  A crash (kill -9, power
-# loss) loses at most the batch being written.  Each commit writes new
-# segments and merges small ones, which in Whoosh's pure-Python writer costs
-# as much as the postings themselves at 500 per batch: the whole livedoor
-# corpus took 83 s in batches of 500 and 47 s in one (bench/, same machine).
-# A run that writes more than one batch ends by merging everything into one
+# loss) loses at most the batch being written.  Each commit writes a segment
+# per worker; a run that leaves more than one ends by merging them into one
 # segment (index/writer.py), which searches need.
 # tests/test_crash.py kills indexing runs to hold the promise.
 DEFAULT_BATCH_SIZE = 2000
@@ -48,6 +45,10 @@ MAX_LINE_BYTES = 8 * 2**20
 # inputs; small batches are written in-process (starting workers costs more).
 DEFAULT_PROCS = min(2, os.cpu_count() or 1)
 MIN_DOCS_FOR_WORKERS = 200
+# Segments an index keeps while a run is writing batches (each worker writes
+# one per batch); more are merged, the smallest first (index.segment_writer).
+# A run that leaves several ends by merging them into one.
+MAX_SEGMENTS = 8
 
 # Query-time weights of each field.  `text` (title and body, title words
 # weighted by schema.TITLE_BOOST at indexing) decides the ranking; n-grams and

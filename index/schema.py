@@ -36,6 +36,7 @@ from index.analysis import (
     body_position,
     combine,
 )
+from index.codec import CODEC_VERSION
 from index.entities import ENTITY_TYPES, EXTRACTOR_VERSION
 from index.entities.article import article_entities
 
@@ -92,6 +93,9 @@ def index_meta() -> dict:
         "schema_version": SCHEMA_VERSION,
         "analyzer_version": ANALYZER_VERSION,
         "extractor_version": EXTRACTOR_VERSION,
+        # postings in this project's codec (index.codec); an index of Whoosh's
+        # W3 codec is rebuilt, not mixed
+        "codec_version": CODEC_VERSION,
     }
 
 

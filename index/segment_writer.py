@@ -48,6 +48,7 @@ from whoosh.util.numeric import length_to_byte
 
 from index.codec.codec import JnsCodec, JnsSegment
 from index.codec.invindex import CHARACTERS, EXISTENCE, FREQUENCY, POSITIONS, RAW, FieldData, InvertedWriter, kind_of
+from index.workers import run_in_workers
 
 def _length_bytes(lengths: np.ndarray) -> np.ndarray:
     """Whoosh's length_to_byte, vectorised (it is a bisection in a sorted table)."""
@@ -86,7 +87,7 @@ def _stream_tokenizer(analyzer):
     except ImportError:  # pragma: no cover
         return None
     base = getattr(analysis, "_StreamTokenizer", None)
-    if base is not None and isinstance(analyzer, base) and hasattr(analysis, "_parts_of"):
+    if base is not None and isinstance(analyzer, base) and hasattr(analysis, "part_streams"):
         return analyzer
     return None
 
@@ -156,11 +157,7 @@ class _FieldAcc:
         if not value:
             return
         vocab_get = self.vocab.__getitem__
-        stream = self.tokenizer.stream
-        gap = analysis._PART_POSITION_GAP
-        pos_base = 0
-        for part in analysis._parts_of(value):
-            items = list(stream(part.analysis))
+        for part, items, pos_base in analysis.part_streams(value, self.tokenizer.stream):
             if items:
                 terms, poss, starts, ends = zip(*items)
                 k = len(terms)
@@ -172,10 +169,6 @@ class _FieldAcc:
                 self.part_n.append(k)
                 self.part_pos.append(pos_base)
                 self.part_chr.append(part.offset)
-                last = poss[-1]
-            else:
-                last = -1
-            pos_base += last + 1 + gap
 
     def _add_items(self, fieldobj, value, fieldboost):
         # Whoosh's own path: (term bytes, freq, weight, encoded value) per unique term.
@@ -511,39 +504,6 @@ def build_segment(index_dir, indexname, schema, articles, dictionary=None, durab
     return ShareResult(segment, builder.doc_count(), failures, time.perf_counter() - started, analysis_s)
 
 
-_WORKER_STATE = {}
-
-
-def _die_with_parent():
-    """Linux: a worker is killed when its parent dies (kill -9 of `search
-    index`), instead of finishing its share as an orphan that still holds
-    the inherited index lock."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        import ctypes
-        import signal
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        PR_SET_PDEATHSIG = 1
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        if os.getppid() == 1:  # the parent died before prctl took effect
-            os._exit(1)
-    except Exception:
-        pass
-
-
-def _worker_init(index_dir, indexname, schema_bytes, dictionary, durable):
-    _die_with_parent()
-    _WORKER_STATE.update(index_dir=index_dir, indexname=indexname, schema=pickle.loads(schema_bytes),
-                         dictionary=dictionary, durable=durable)
-
-
-def _worker_build(articles):
-    s = _WORKER_STATE
-    return build_segment(s["index_dir"], s["indexname"], s["schema"], articles, s["dictionary"], s["durable"])
-
-
 def split_shares(articles, n: int) -> list:
     """``n`` contiguous shares with about the same number of characters."""
     if n <= 1 or len(articles) <= 1:
@@ -606,7 +566,6 @@ class CodecBatchWriter:
         self.dictionary = dictionary if dictionary is not None else active_dictionary()
         self.timeout = timeout
         self.merge_policy = merge_policy
-        self._pool = None
         self.stats = {"analysis_seconds": 0.0, "share_seconds": [], "commit_seconds": 0.0, "merge_seconds": 0.0,
                       "segments_written": 0}
 
@@ -616,23 +575,8 @@ class CodecBatchWriter:
     def __exit__(self, *exc):
         self.close()
 
-    def _get_pool(self):
-        if self._pool is None:
-            import multiprocessing as mp
-
-            ctx = mp.get_context("fork")
-            schema_bytes = pickle.dumps(self.ix.schema, 2)
-            self._pool = ctx.Pool(
-                self.procs, initializer=_worker_init,
-                initargs=(self.ix.storage.folder, self.ix.indexname, schema_bytes, self.dictionary, self.durable),
-            )
-        return self._pool
-
     def close(self):
-        if self._pool is not None:
-            self._pool.close()
-            self._pool.join()
-            self._pool = None
+        """Nothing to release: the worker processes of a batch end with it."""
 
     def write_batch(self, articles, replace_ids=(), on_failure=None) -> dict:
         """Index ``articles`` as new segments and commit them durably.
@@ -647,12 +591,21 @@ class CodecBatchWriter:
         articles = list(articles)
         results = []
         if articles:
+            def build(share):
+                return build_segment(self.ix.storage.folder, self.ix.indexname, self.ix.schema, share,
+                                     self.dictionary, self.durable)
+
             if self.procs > 1 and len(articles) >= self.min_parallel:
-                shares = split_shares(articles, self.procs)
-                results = self._get_pool().map(_worker_build, shares, chunksize=1)
+                # One forked process per share (index.workers): each dies
+                # with this one, and one that dies fails the batch, so
+                # nothing of it is committed.
+                from index.analysis import load_tokenizer, using_dictionary
+
+                with using_dictionary(self.dictionary):
+                    load_tokenizer()  # before the fork: the workers inherit it
+                results = run_in_workers(split_shares(articles, self.procs), build)
             else:
-                results = [build_segment(self.ix.storage.folder, self.ix.indexname, self.ix.schema, articles,
-                                         self.dictionary, self.durable)]
+                results = [build(articles)]
         failures = [f for r in results for f in r.failures]
         failed_ids = {f[0] for f in failures}
         if on_failure:
@@ -671,13 +624,9 @@ class CodecBatchWriter:
     def optimize(self):
         """Merge every segment into one (committed durably); the merge is
         this codec's (arrays re-packed, stored fields copied as they are).
-        The worker processes are stopped first (a later batch starts them
-        again): the merge's arrays and idle workers' dictionaries would
-        otherwise add up."""
+        """
         from whoosh.util.filelock import try_for
         from whoosh.writing import LockError
-
-        self.close()
 
         lock = self.ix.lock("WRITELOCK")
         if not try_for(lock.acquire, timeout=self.timeout, delay=0.05):

@@ -301,11 +301,12 @@ def _scan(ix, changes) -> _Scan:
 
 
 def _rewrite(ix, pending, progress=False) -> tuple[int, list]:
-    """Analyse the pending articles again and replace them, a batch per commit."""
-    from whoosh.writing import LockError, SegmentWriter
+    """Analyse the pending articles again and replace them, a batch per
+    commit, with the indexing run's own batch writer (index.writer)."""
+    from whoosh.writing import LockError
 
-    from index.schema import from_stored, to_document
-    from index.storage import IndexLocked
+    from index.schema import from_stored
+    from index.writer import _batch_writer, _locked
 
     problems, done = [], 0
     bar = None
@@ -313,30 +314,24 @@ def _rewrite(ix, pending, progress=False) -> tuple[int, list]:
         from tqdm import tqdm
 
         bar = tqdm(total=len(pending), unit="doc", file=sys.stderr, dynamic_ncols=True)
+
+    def failed(source, message):
+        problems.append(ReadProblem(str(source), None, message.replace("cannot analyse article",
+                                                                      "cannot analyse article again")))
+
+    bw = _batch_writer(ix, config.DEFAULT_PROCS)
     try:
         for first in range(0, len(pending), config.DEFAULT_BATCH_SIZE):
+            articles = [from_stored(stored) for stored in pending[first : first + config.DEFAULT_BATCH_SIZE]]
             try:
-                writer = SegmentWriter(ix, timeout=config.LOCK_TIMEOUT_SECONDS)
-            except LockError as exc:  # only a writer outside this program: ours take writer_lock
-                raise IndexLocked(f"index at {ix.storage.folder} is locked by another writer; "
-                                  f"try again when it has finished") from exc
-            try:
-                for stored in pending[first : first + config.DEFAULT_BATCH_SIZE]:
-                    try:
-                        doc = to_document(from_stored(stored))
-                    except Exception as exc:  # one bad article must not stop the change
-                        problems.append(ReadProblem(stored["id"], None, f"cannot analyse article again: {exc}"))
-                        continue
-                    writer.delete_by_term("id", stored["id"])
-                    writer.add_document(**doc)
-                    done += 1
-                    if bar:
-                        bar.update(1)
-                writer.commit()
-            except BaseException:
-                writer.cancel()
-                raise
+                result = bw.write_batch(articles, replace_ids=[a["id"] for a in articles], on_failure=failed)
+            except LockError as exc:
+                raise _locked(ix) from exc
+            done += result["docs"]
+            if bar:
+                bar.update(len(articles))
     finally:
+        bw.close()
         if bar:
             bar.close()
     return done, problems

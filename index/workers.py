@@ -1,11 +1,11 @@
 """Worker processes that analyse articles and write index segments.
 
-A large batch is split between ``procs`` forked processes.  Each one turns
-its share of the articles into index documents (the one Sudachi pass,
-entities) and writes them as one Whoosh segment of its own; it never
-commits.  The parent waits for every worker's segment and then commits one
-table of contents naming them all, so a batch is in the index entirely or
-not at all.
+A large batch is split between forked processes (``run_in_workers``).  Each
+one turns its share of the articles into index documents (the one Sudachi
+pass, entities) and writes them as one segment of its own
+(index.segment_writer); it never commits.  The parent waits for every
+worker's segment and then commits one table of contents naming them all, so
+a batch is in the index entirely or not at all.
 
 Processes die the way they die in real life, and the index survives it:
 
@@ -18,8 +18,10 @@ Processes die the way they die in real life, and the index survives it:
   worker's end closes with the process), stops the other workers, and raises
   :class:`WorkerDied`; nothing of the batch is committed.
 
-Workers are forked, not spawned: they inherit the batch, the open index and
-the active user dictionary without pickling anything.
+Workers are forked, not spawned: they inherit the batch, the open index,
+the loaded Sudachi tokenizer and the active user dictionary without
+pickling anything; only their results (a segment's description and the
+articles that failed) come back through a pipe.
 """
 
 from __future__ import annotations
@@ -72,63 +74,37 @@ def _describe_exit(process) -> str:
     return f"exited with status {code}"
 
 
-def _worker_main(parent_pid, ix, articles, make_document, conn):
-    """In the worker: analyse, write one segment, send it; never commit."""
+def _worker_main(parent_pid, work, share, conn):
+    """In the worker: do the work on its share and send the result back."""
     die_with_parent(parent_pid)
-    from whoosh.writing import SegmentWriter
-
-    failures = []
     try:
-        writer = SegmentWriter(ix, _lk=False)  # the parent holds the lock
-        added = 0
-        for article in articles:
-            try:
-                doc = make_document(article)
-            except Exception as exc:  # one bad article must not stop the batch
-                failures.append((article["id"], article.get("source") or article["id"],
-                                 f"cannot analyse article: {exc}"))
-                continue
-            writer.add_document(**doc)
-            added += 1
-        if added:
-            segment = writer._finalize_segment()
-        else:
-            writer._close_segment()
-            segment = None
-        conn.send(("ok", segment, failures))
+        conn.send(("ok", work(share)))
     except BaseException as exc:  # reported to the parent, which cancels the batch
-        conn.send(("error", f"{type(exc).__name__}: {exc}", failures))
+        conn.send(("error", f"{type(exc).__name__}: {exc}"))
     finally:
         conn.close()
 
 
-def write_segments(ix, articles, procs: int, make_document):
-    """Analyse and write ``articles`` as up to ``procs`` new segments, in
-    parallel.  Returns (segments, failures): the segments to commit, and
-    (source, message) for every article that could not be analysed.
-    Raises WorkerDied when a worker dies or fails; no segment is then
-    returned, and the workers still running are stopped."""
+def run_in_workers(shares, work) -> list:
+    """``work(share)`` for every share, each in a forked worker process of
+    its own, in parallel; the results in the order of the shares.  Raises
+    WorkerDied when a worker dies or fails: no result is returned then, and
+    the workers still running are stopped."""
     ctx = multiprocessing.get_context("fork")
-    procs = max(1, min(procs, len(articles)))
-    size = -(-len(articles) // procs)
-    running = {}  # receiving end of each worker's pipe -> process
+    running = {}  # receiving end of each worker's pipe -> (its share's index, the process)
+    results = [None] * len(shares)
     try:
-        for first in range(0, len(articles), size):
+        for i, share in enumerate(shares):
             receive, send = ctx.Pipe(duplex=False)
-            process = ctx.Process(
-                target=_worker_main,
-                args=(os.getpid(), ix, articles[first : first + size], make_document, send),
-                daemon=True,
-            )
+            process = ctx.Process(target=_worker_main, args=(os.getpid(), work, share, send), daemon=True)
             process.start()
             send.close()  # the worker's copy is then the only one: its death closes the pipe
-            running[receive] = process
-        segments, failures = [], []
+            running[receive] = (i, process)
         while running:
             for conn in wait(list(running)):
-                process = running.pop(conn)
+                i, process = running.pop(conn)
                 try:
-                    status, payload, failed = conn.recv()
+                    status, payload = conn.recv()
                 except EOFError:
                     process.join(5)
                     raise WorkerDied(f"a worker process (pid {process.pid}) {_describe_exit(process)} "
@@ -138,15 +114,13 @@ def write_segments(ix, articles, procs: int, make_document):
                 if status != "ok":
                     raise WorkerDied(f"a worker process (pid {process.pid}) failed: {payload}")
                 process.join()
-                failures.extend(failed)
-                if payload is not None:
-                    segments.append(payload)
-        return segments, failures
+                results[i] = payload
+        return results
     finally:
-        for conn, process in running.items():
+        for conn, (_, process) in running.items():
             process.kill()
             process.join()
             conn.close()
 
 
-__all__ = ["WorkerDied", "die_with_parent", "write_segments"]
+__all__ = ["WorkerDied", "die_with_parent", "run_in_workers"]

@@ -5,10 +5,14 @@
 ``batch_size``; each batch is one Whoosh commit, so a crash loses at most the
 batch being written and never what was committed before.
 
-Large batches are written by worker processes (``index.workers``), each
-analysing its share of the articles and writing its own segment; the
-parent commits them together.  Workers die with the parent, and a worker
-that dies makes the batch fail as a whole.
+Batches are written by this project's codec and array segment writer
+(index.segment_writer): large ones by worker processes (index.workers) that
+each analyse a contiguous share (``to_document``: one Sudachi pass,
+entities) and write it as one segment, the parent committing the table of
+contents that adds the batch's segments and deletes the documents they
+replace, durably.  Workers die with the parent, and a worker that dies
+makes the batch fail as a whole.  Segments are merged while indexing (at
+most config.MAX_SEGMENTS) and into one at the end.
 """
 
 from __future__ import annotations
@@ -17,12 +21,10 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 
-from whoosh.writing import LockError, SegmentWriter
+from whoosh.writing import LockError
 
 from index import config
-from index.analysis import load_tokenizer
 from index.readers import ENCODING_NAMES, ReadProblem, read_paths
-from index.schema import to_document
 from index.storage import (
     INDEX_NAME,
     IndexLocked,
@@ -34,7 +36,7 @@ from index.storage import (
     writer_lock,
 )
 from index.userdict import use_index_dictionary
-from index.workers import WorkerDied, write_segments
+from index.workers import WorkerDied
 
 @dataclass
 class IndexSummary:
@@ -73,33 +75,6 @@ class IndexSummary:
         )
 
 
-def _add_article(writer, article, on_failure) -> bool:
-    try:
-        doc = to_document(article)
-    except Exception as exc:  # one bad article must not stop the batch
-        on_failure(article.get("source") or article.get("id"), f"cannot analyse article: {exc}")
-        return False
-    writer.add_document(**doc)
-    return True
-
-
-class _BatchWriter(SegmentWriter):
-    """Whoosh's segment writer for one batch, which can also commit segments
-    that worker processes wrote (index.workers)."""
-
-    def commit_with(self, segments) -> None:
-        """Commit the deletions and documents of this writer plus ``segments``,
-        in one new table of contents."""
-        self._check_state()
-        final = self._merge_segments(None, None, None) + list(segments)
-        if self._added:
-            final.append(self._finalize_segment())
-        else:
-            self._close_segment()
-        self._commit_toc(final)
-        self._finish()
-
-
 def _existing_hashes(ix) -> dict:
     """id -> content hash of every live document, read from the columns."""
     out = {}
@@ -113,17 +88,25 @@ def _existing_hashes(ix) -> dict:
     return out
 
 
-def _open_writer(ix):
-    try:
-        return _BatchWriter(ix, timeout=config.LOCK_TIMEOUT_SECONDS)
-    except LockError as exc:  # only a writer outside this program gets here: ours take writer_lock
-        raise IndexLocked(
-            f"index at {ix.storage.folder} is locked by another writer "
-            f"(waited {config.LOCK_TIMEOUT_SECONDS:.0f} s); try again when it has finished"
-        ) from exc
+def _batch_writer(ix, procs):
+    """The codec batch writer (imported here: NumPy stays out of `search query`)."""
+    from index.segment_writer import CodecBatchWriter, tiered_merge_policy
+
+    return CodecBatchWriter(
+        ix, procs=procs, timeout=config.LOCK_TIMEOUT_SECONDS,
+        merge_policy=tiered_merge_policy(config.MAX_SEGMENTS), min_parallel=config.MIN_DOCS_FOR_WORKERS,
+    )
 
 
-def _write_batch(ix, batch, procs, summary, on_problem):
+def _locked(ix) -> IndexLocked:
+    # Only a writer outside this program gets here: ours take writer_lock.
+    return IndexLocked(
+        f"index at {ix.storage.folder} is locked by another writer "
+        f"(waited {config.LOCK_TIMEOUT_SECONDS:.0f} s); try again when it has finished"
+    )
+
+
+def _write_batch(bw, batch, summary, on_problem):
     def failed(source, message):
         summary.failed += 1
         problem = ReadProblem(str(source), None, message)
@@ -131,39 +114,21 @@ def _write_batch(ix, batch, procs, summary, on_problem):
         if on_problem:
             on_problem(problem)
 
-    writer = _open_writer(ix)
     try:
-        for article, is_update in batch:
-            if is_update:
-                writer.delete_by_term("id", article["id"])
-        if procs > 1 and len(batch) >= config.MIN_DOCS_FOR_WORKERS:
-            load_tokenizer()  # before the fork: the workers inherit it
-            segments, failures = write_segments(ix, [a for a, _ in batch], procs, to_document)
-            for _, source, message in failures:
-                failed(source, message)
-            not_written = {article_id for article_id, _, _ in failures}
-            written = [(a, u) for a, u in batch if a["id"] not in not_written]
-        else:
-            segments = []
-            written = [(a, u) for a, u in batch if _add_article(writer, a, failed)]
-        writer.commit_with(segments)
-    except BaseException:
-        _cancel(writer)
-        raise
-    for _, is_update in written:
+        result = bw.write_batch(
+            [article for article, _ in batch],
+            replace_ids=[article["id"] for article, is_update in batch if is_update],
+            on_failure=failed,
+        )
+    except LockError as exc:
+        raise _locked(bw.ix) from exc
+    for article, is_update in batch:
+        if article["id"] in result["failed_ids"]:
+            continue
         if is_update:
             summary.updated += 1
         else:
             summary.added += 1
-
-
-def _cancel(writer) -> None:
-    """Give up a batch; closing its files may fail again (a full disk), and
-    that must not hide why the batch failed."""
-    try:
-        writer.cancel()
-    except Exception:
-        pass
 
 
 def index_paths(
@@ -259,6 +224,7 @@ def _index_paths_locked(paths, index_dir, rebuild, format, procs, batch_size, on
     latest = {}  # id -> content hash of the last copy read in this run
     written = set()  # ids committed by earlier batches of this run
     batch = {}  # id -> (article, replaces a committed document)
+    bw = _batch_writer(ix, procs)
     try:
         for article in articles:
             article_id = article["id"]
@@ -284,25 +250,29 @@ def _index_paths_locked(paths, index_dir, rebuild, format, procs, batch_size, on
                 batch[article_id] = (article, article_id in existing)
             latest[article_id] = content
             if len(batch) >= batch_size:
-                _write_batch(ix, list(batch.values()), procs, summary, on_problem)
+                _write_batch(bw, list(batch.values()), summary, on_problem)
                 written.update(batch)
                 on_stage(f"committed {len(written)} article(s)")
                 batch = {}
         if batch:
-            _write_batch(ix, list(batch.values()), procs, summary, on_problem)
+            _write_batch(bw, list(batch.values()), summary, on_problem)
             written.update(batch)
             on_stage(f"committed {len(written)} article(s)")
+        segments = len(ix._read_toc().segments)
+        if segments > 1:
+            # Every query pays for each segment (warm p95 on livedoor: about
+            # 60% more in two segments than in one); the codec's merge costs
+            # seconds, and a crash during it loses nothing: the batches are
+            # committed.
+            on_stage(f"merging {segments} segments into one")
+            bw.optimize()
+            on_stage("merged")
+    except LockError as exc:
+        raise _locked(ix) from exc
     finally:
+        bw.close()
         if bar:
             bar.close()
-    if len(written) > batch_size:
-        # Several batches left several segments, and every query pays for
-        # each one (warm p95 on livedoor: 10 ms in one segment, 19 ms in four).
-        # One merge at the end costs about 35 s there; a crash during it
-        # loses nothing, the batches are committed.
-        on_stage(f"merging {len(ix._segments())} segments into one")
-        ix.optimize()
-        on_stage("merged")
     write_meta(index_dir)
     summary.seconds = time.perf_counter() - started
     return summary
@@ -313,13 +283,7 @@ def delete(ids, index=None, lock_timeout: float | None = None) -> int:
     ix = open_index(index)
     with writer_lock(index, lock_timeout):
         open_reader(ix).close()  # a damaged index is reported, not written to
-        writer = _open_writer(ix)
-        deleted = 0
         try:
-            for article_id in ids:
-                deleted += writer.delete_by_term("id", article_id)
-            writer.commit()
-        except BaseException:
-            writer.cancel()
-            raise
-    return deleted
+            return _batch_writer(ix, 1).commit([], replace_ids=list(ids))
+        except LockError as exc:
+            raise _locked(ix) from exc

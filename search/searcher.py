@@ -23,6 +23,7 @@ from whoosh.scoring import BM25F, BM25FScorer
 from whoosh.util.times import datetime_to_long, long_to_datetime
 
 from index import config
+from index.codec.lengths import bulk_field_lengths
 from index.schema import FACET_FIELDS, from_stored
 from index.storage import damaged, open_index, read_meta
 from index.userdict import use_index_dictionary
@@ -70,8 +71,7 @@ def _field_lengths(reader, fieldname) -> list:
     per_field = _field_lengths_by_reader.setdefault(reader, {})
     lengths = per_field.get(fieldname)
     if lengths is None:
-        lengths = [reader.doc_field_length(d, fieldname, 1) for d in range(reader.doc_count_all())]
-        per_field[fieldname] = lengths
+        lengths = per_field[fieldname] = bulk_field_lengths(reader, fieldname, 1)
     return lengths
 
 
