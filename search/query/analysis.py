@@ -318,10 +318,20 @@ def _name_key_forms(reading, stats) -> list:
     reading = hira_to_kata(reading)
     if len(reading) < 2 or not is_kana(reading):
         return []
+    return _keys_of_reading(reading, stats)
+
+
+def _keys_of_reading(reading, stats) -> list:
+    """One form per key of the reading stream that starts with this reading,
+    whatever its kanji (ワタナベ|渡辺, ワタナベ|渡邊).  Expanded here, not as
+    Whoosh's Prefix query: that one drops its boost in a segment where it
+    expands to a single term, so scores would depend on how the index is
+    cut into segments."""
     prefix = reading_prefix(reading)
-    if stats.reader is not None and not stats.expand_prefix("text_rd", prefix):
-        return []
-    return [Form("reading", "readings", (prefix,), prefix=True, shown=reading)]
+    if stats.reader is None:  # no index to expand in (the analyze page without one)
+        return [Form("reading", "readings", (prefix,), prefix=True, shown=hira_to_kata(reading))]
+    return [Form("reading", "readings", (key,), shown=hira_to_kata(reading))
+            for key in stats.expand_prefix("text_rd", prefix)]
 
 
 def reading_forms_of(typed, reading, stats, exclude_terms=(), sudachi_knew_it=True) -> list:
@@ -350,7 +360,7 @@ def _reading_forms(m, stats) -> list:
     if m.proper_noun:
         keys = stats.expand_prefix("text_rd", reading_prefix(m.reading))
         if _more_than_the_word(stats, keys, m.term) and len(hira_to_kata(m.reading)) >= 2:
-            return [Form("reading", "readings", (reading_prefix(m.reading),), prefix=True, shown=m.reading)]
+            return _keys_of_reading(m.reading, stats)
         return []
     if len(hira_to_kata(m.reading)) < MIN_READING_KANA:
         return []
