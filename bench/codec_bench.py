@@ -11,7 +11,7 @@ sampled every 20 ms, size on disk):
 1. the floor: SudachiPy over every title and body (bench/worker.py floor);
 2. the current writer: ``index.writer.index_paths`` on the corpus path, its
    defaults (workers, batches, final optimize);
-3. this project's codec + writer: ``index.segment_writer.index_paths_codec``
+3. this project's codec + writer: ``index_paths_codec`` below
    on the same path (analysis and segment writing in the workers, one
    durable commit per batch, tiered merges keeping at most --max-segments);
 4. the floor again, so the table shows how much the machine drifted.
@@ -149,7 +149,6 @@ def child_build(args) -> dict:
         stats = s.to_dict()
         stats["problems"] = stats["problems"][:5]
     else:
-        from index.segment_writer import index_paths_codec
 
         stats = index_paths_codec([args.source], args.dir, procs=args.procs, batch_size=args.batch_size,
                                   max_segments=args.max_segments, merge=args.merge)
@@ -341,6 +340,63 @@ def cold_times(argvs, runs):
     return [{"median_ms": statistics.median(t), "min_ms": min(t), "max_ms": max(t), "rc": rc}
             for t, rc in zip(times, rcs)]
 
+
+
+def index_paths_codec(paths, index_dir, procs=2, batch_size=2000, rebuild=True, merge="tiered+final",
+                      max_segments=8, durable=True, on_problem=None):
+    """Index ``paths`` into ``index_dir`` with this codec and writer (a new
+    index when ``rebuild``); returns a dict of figures.
+
+    ``merge``: "none" (one segment per worker and batch), "tiered" (merges
+    during the run keep at most ``max_segments``), "final" (one merge into a
+    single segment at the end of a run of several batches), or
+    "tiered+final" (both: bounded while running, one segment at the end).
+
+    The engine's index.writer.index_paths does this with its skip/update
+    logic and always "tiered+final"; this writer-only path, with the merge
+    modes to compare, is the benchmark's and the profiles'.
+    """
+    from pathlib import Path
+
+    from index.readers import read_paths
+    from index.segment_writer import CodecBatchWriter, tiered_merge_policy
+    from index.storage import create_index, open_index, write_meta
+    from index.userdict import use_index_dictionary
+
+    if merge not in ("none", "tiered", "final", "tiered+final"):
+        raise ValueError(f"unknown merge mode {merge!r}")
+    started = time.perf_counter()
+    index_dir = str(index_dir)
+    ix = create_index(index_dir) if rebuild else open_index(index_dir)
+    policy = tiered_merge_policy(max_segments) if "tiered" in merge else None
+    added = failed = batches = 0
+    with use_index_dictionary(index_dir):
+        with CodecBatchWriter(ix, procs=procs, durable=durable, merge_policy=policy) as w:
+            batch = []
+
+            def flush():
+                nonlocal added, failed, batches
+                r = w.write_batch(batch)
+                added += r["docs"]
+                failed += len(r["failures"])
+                batches += 1
+                batch.clear()
+
+            for article in read_paths(list(paths), on_problem=on_problem):
+                batch.append(article)
+                if len(batch) >= batch_size:
+                    flush()
+            if batch:
+                flush()
+            stats = dict(w.stats)
+            if "final" in merge and len(ix._read_toc().segments) > 1:
+                t = time.perf_counter()
+                w.optimize()
+                stats["final_merge_seconds"] = time.perf_counter() - t
+    write_meta(Path(index_dir))
+    seconds = time.perf_counter() - started
+    return {"added": added, "failed": failed, "seconds": seconds, "batches": batches,
+            "segments": len(ix._read_toc().segments), **stats}
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -36,7 +36,6 @@ from __future__ import annotations
 import os
 import pickle
 import struct
-import sys
 import time
 from array import array
 from dataclasses import dataclass, field
@@ -47,7 +46,7 @@ from whoosh.filedb.filestore import RamStorage
 from whoosh.util.numeric import length_to_byte
 
 from index.codec.codec import JnsCodec, JnsSegment
-from index.codec.invindex import CHARACTERS, EXISTENCE, FREQUENCY, POSITIONS, RAW, FieldData, InvertedWriter, kind_of
+from index.codec.invindex import CHARACTERS, POSITIONS, RAW, FieldData, InvertedWriter, kind_of
 from index.workers import run_in_workers
 
 def _length_bytes(lengths: np.ndarray) -> np.ndarray:
@@ -921,64 +920,3 @@ def tiered_merge_policy(max_segments: int = 8, factor: int = 4):
 
 # ---------------------------------------------------------------------------
 # A standalone indexing run (bench, profiling)
-
-
-def index_paths_codec(paths, index_dir, procs=2, batch_size=2000, rebuild=True, merge="tiered+final",
-                      max_segments=8, durable=True, on_problem=None):
-    """Index ``paths`` into ``index_dir`` with this codec and writer (a new
-    index when ``rebuild``); returns a dict of figures.
-
-    ``merge``: "none" (one segment per worker and batch), "tiered" (merges
-    during the run keep at most ``max_segments``), "final" (one merge into a
-    single segment at the end of a run of several batches), or
-    "tiered+final" (both: bounded while running, one segment at the end).
-
-    The engine's index.writer does the same with its skip/update logic
-    (see the report for the integration); this is the writer-only path the
-    benchmark and profiles use.
-    """
-    from pathlib import Path
-
-    from index.readers import read_paths
-    from index.storage import create_index, open_index, write_meta
-    from index.userdict import use_index_dictionary
-
-    if merge not in ("none", "tiered", "final", "tiered+final"):
-        raise ValueError(f"unknown merge mode {merge!r}")
-    started = time.perf_counter()
-    index_dir = str(index_dir)
-    ix = create_index(index_dir) if rebuild else open_index(index_dir)
-    policy = tiered_merge_policy(max_segments) if "tiered" in merge else None
-    added = failed = batches = 0
-    with use_index_dictionary(index_dir):
-        with CodecBatchWriter(ix, procs=procs, durable=durable, merge_policy=policy) as w:
-            batch = []
-
-            def flush():
-                nonlocal added, failed, batches
-                r = w.write_batch(batch)
-                added += r["docs"]
-                failed += len(r["failures"])
-                batches += 1
-                batch.clear()
-
-            for article in read_paths(list(paths), on_problem=on_problem):
-                batch.append(article)
-                if len(batch) >= batch_size:
-                    flush()
-            if batch:
-                flush()
-            stats = dict(w.stats)
-            if "final" in merge and len(ix._read_toc().segments) > 1:
-                t = time.perf_counter()
-                w.optimize()
-                stats["final_merge_seconds"] = time.perf_counter() - t
-    write_meta(Path(index_dir))
-    seconds = time.perf_counter() - started
-    return {"added": added, "failed": failed, "seconds": seconds, "batches": batches,
-            "segments": len(ix._read_toc().segments), **stats}
-
-
-if __name__ == "__main__":  # python -m index.segment_writer SOURCE INDEX_DIR [PROCS]
-    r = index_paths_codec([sys.argv[1]], sys.argv[2], procs=int(sys.argv[3]) if len(sys.argv) > 3 else 2)
-    print(r)

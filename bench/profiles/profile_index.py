@@ -187,7 +187,8 @@ TARGETS = {
     ),
     "codec": (
         "import sys, time, json\n"
-        "from index.segment_writer import index_paths_codec\n"
+        "sys.path.insert(0, 'bench')\n"  # run from the repository (cwd=ROOT)
+        "from codec_bench import index_paths_codec\n"
         "t = time.perf_counter()\n"
         "s = index_paths_codec([sys.argv[1]], sys.argv[2], procs=1)\n"
         "print(json.dumps({'seconds': time.perf_counter() - t, 'line': str(s)}))\n"

@@ -52,7 +52,6 @@ from index.kana import (
     kata_to_hira,
     reading_key,
     reading_prefix,
-    skeleton,
     sound_key,
 )
 from whoosh import query as wq
