@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 
 from index.schema import from_stored
-from index.storage import open_index, open_reader
+from index.storage import open_reader
 
 #: The keys of each exported line, in order.
 EXPORT_KEYS = ("id", "url", "title", "body", "date", "tags", "category", "source", "author", "related", "hash")
@@ -38,23 +38,29 @@ def export_record(stored: dict) -> dict:
     return {key: article[key] for key in EXPORT_KEYS}
 
 
-def _write_records(ix, stream) -> int:
-    count = 0
-    # One reader: the export is one commit's view even while a `search index`
-    # run adds batches.
+def stored_articles(ix):
+    """The stored fields of every live document, sorted by id (so the same
+    articles export to the same bytes however the index is cut into
+    segments), read through one reader: one commit's view even while a
+    `search index` run adds batches."""
     with open_reader(ix) as reader:
-        # Sorted by id, so the same articles export to the same bytes however
-        # the index happens to be cut into segments.
         ids = reader.column_reader("id") if reader.doc_count_all() else None
         for docnum in sorted(reader.all_doc_ids(), key=lambda d: ids[d]):
-            stream.write(json.dumps(export_record(reader.stored_fields(docnum)), ensure_ascii=False))
-            stream.write("\n")
-            count += 1
+            yield reader.stored_fields(docnum)
+
+
+def _write_records(searcher, stream) -> int:
+    count = 0
+    for stored in searcher.stored_articles():
+        stream.write(json.dumps(export_record(stored), ensure_ascii=False))
+        stream.write("\n")
+        count += 1
     return count
 
 
-def export(index=None, out="-") -> int:
-    """Write every article of the index ``index`` to ``out`` as JSON Lines.
+def export(index=None, out="-", *, backend=None, url=None) -> int:
+    """Write every article of the index ``index`` (or of the backend:
+    search.backends) to ``out`` as JSON Lines.
 
     ``out`` is a file path, an open text stream, or "-" for standard output
     (always UTF-8, whatever the locale).  A path is written through a
@@ -62,7 +68,13 @@ def export(index=None, out="-") -> int:
     never leaves a partial file under that name.  Returns the number of
     articles written.
     """
-    ix = open_index(index)
+    from search.searcher import Searcher
+
+    with Searcher(index, backend=backend, url=url) as searcher:
+        return _export(searcher, out)
+
+
+def _export(ix, out) -> int:
     if hasattr(out, "write"):
         return _write_records(ix, out)
     if out == "-" and not hasattr(sys.stdout, "buffer"):  # already replaced by a text stream

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 
 from whoosh.writing import LockError
@@ -106,7 +107,7 @@ def _locked(ix) -> IndexLocked:
     )
 
 
-def _write_batch(bw, batch, summary, on_problem):
+def _write_batch(sink, batch, summary, on_problem):
     def failed(source, message):
         summary.failed += 1
         problem = ReadProblem(str(source), None, message)
@@ -114,21 +115,81 @@ def _write_batch(bw, batch, summary, on_problem):
         if on_problem:
             on_problem(problem)
 
-    try:
-        result = bw.write_batch(
-            [article for article, _ in batch],
-            replace_ids=[article["id"] for article, is_update in batch if is_update],
-            on_failure=failed,
-        )
-    except LockError as exc:
-        raise _locked(bw.ix) from exc
+    failed_ids = sink.write_batch([article for article, _ in batch],
+                                  [article["id"] for article, is_update in batch if is_update], failed)
     for article, is_update in batch:
-        if article["id"] in result["failed_ids"]:
+        if article["id"] in failed_ids:
             continue
         if is_update:
             summary.updated += 1
         else:
             summary.added += 1
+
+
+class WhooshSink:
+    """Where index_paths writes: the embedded index folder (the default
+    backend; search.backends documents what a sink does)."""
+
+    name = "whoosh"
+
+    def __init__(self, index_dir, procs: int):
+        self.index_dir = index_dir
+        self.procs = procs
+        self.ix = None
+        self.bw = None
+
+    def describe(self) -> str:
+        return f"the index at {self.index_dir}"
+
+    @contextmanager
+    def session(self, lock_timeout, rebuild):
+        """Hold the folder for the run (writer_lock), analyse with its user
+        dictionary, and open (or create) the index."""
+        with writer_lock(self.index_dir, lock_timeout), use_index_dictionary(self.index_dir):
+            self.ix = create_index(self.index_dir) if rebuild or not index_exists(self.index_dir) else open_index(self.index_dir)
+            self.bw = _batch_writer(self.ix, self.procs)
+            try:
+                yield self
+            except LockError as exc:
+                raise _locked(self.ix) from exc
+            except (OSError, WorkerDied):
+                _remove_uncommitted_files(self.index_dir)
+                raise
+            finally:
+                self.bw.close()
+
+    def existing_hashes(self) -> dict:
+        return _existing_hashes(self.ix)
+
+    def write_batch(self, articles, replace_ids, on_failure) -> set:
+        """Write and commit one batch; the ids of the articles that failed."""
+        return self.bw.write_batch(articles, replace_ids=replace_ids, on_failure=on_failure)["failed_ids"]
+
+    def finish(self, on_stage) -> None:
+        segments = len(self.ix._read_toc().segments)
+        if segments > 1:
+            # Every query pays for each segment (warm p95 on livedoor: about
+            # 60% more in two segments than in one); the codec's merge costs
+            # seconds, and a crash during it loses nothing: the batches are
+            # committed.
+            on_stage(f"merging {segments} segments into one")
+            self.bw.optimize()
+            on_stage("merged")
+        write_meta(self.index_dir)
+
+
+def open_sink(index=None, *, backend=None, url=None, procs=None):
+    """The sink of ``backend`` (search.backends.resolve): the index folder
+    ``index``, or the OpenSearch cluster at ``url``."""
+    from search.backends import resolve
+
+    backend, url = resolve(backend, url)
+    procs = config.DEFAULT_PROCS if procs is None else max(1, procs)
+    if backend == "opensearch":
+        from search.backends.opensearch.sink import OpenSearchSink
+
+        return OpenSearchSink(url, index_name=index, procs=procs)
+    return WhooshSink(config.index_dir(index), procs)
 
 
 def index_paths(
@@ -143,8 +204,12 @@ def index_paths(
     on_problem=None,
     progress: bool = False,
     on_stage=None,
+    backend: str | None = None,
+    url: str | None = None,
 ) -> IndexSummary:
-    """Index the articles under ``paths`` into the index folder ``index``.
+    """Index the articles under ``paths`` into the index folder ``index``
+    (or, with ``backend="opensearch"``, the cluster at ``url``; see
+    search.backends).
 
     New articles are added, changed ones (same id, new hash) replaced,
     unchanged ones skipped.  ``rebuild`` starts from an empty index.  Problems
@@ -156,23 +221,42 @@ def index_paths(
     a worker process died) raises IndexingFailed: what was committed before
     stays as it was.
     """
-    index_dir = config.index_dir(index)
-    # Articles are analysed with the index's user dictionary (index.userdict),
-    # as its other articles were and its queries will be.
-    with writer_lock(index_dir, lock_timeout), use_index_dictionary(index_dir):
-        summary = IndexSummary()
-        try:
-            return _index_paths_locked(paths, index_dir, rebuild, format, procs, batch_size, on_problem,
-                                       progress, on_stage or (lambda message: None), summary)
-        except (OSError, WorkerDied) as exc:
-            _remove_uncommitted_files(index_dir)
-            done = summary.added + summary.updated
-            reason = f"{exc.strerror}" if isinstance(exc, OSError) and exc.strerror else str(exc)
-            raise IndexingFailed(
-                f"cannot finish writing the index at {index_dir}: {reason}; the batch being written was not "
-                f"committed, everything committed before is intact ({done} article(s) of this run were); "
-                f"run the same command again to finish"
-            ) from exc
+    sink = open_sink(index, backend=backend, url=url, procs=procs)
+    summary = IndexSummary()
+    try:
+        # Articles are analysed with the index's user dictionary (index.userdict),
+        # as its other articles were and its queries will be.
+        with sink.session(lock_timeout, rebuild):
+            _index_into(sink, paths, format, batch_size, on_problem, progress, on_stage or (lambda message: None),
+                        summary)
+    except (OSError, WorkerDied) as exc:
+        done = summary.added + summary.updated
+        reason = f"{exc.strerror}" if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise IndexingFailed(
+            f"cannot finish writing {sink.describe()}: {reason}; the batch being written was not "
+            f"committed, everything committed before is intact ({done} article(s) of this run were); "
+            f"run the same command again to finish"
+        ) from exc
+    return summary
+
+
+def migrate(index=None, *, to_url, to_index=None, backend="opensearch", procs=None, batch_size=None,
+            on_problem=None, progress=False, on_stage=None) -> IndexSummary:
+    """Copy every article of the embedded index ``index`` into the cluster
+    at ``to_url`` (its index ``to_index``), through the stored articles: the
+    corpus is not read again, and the cluster's copy is analysed by this
+    project as the embedded one was.  A re-run adds what is new only."""
+    from index.schema import from_stored
+    from search.searcher import Searcher
+
+    sink = open_sink(to_index, backend=backend, url=to_url, procs=procs)
+    summary = IndexSummary()
+    with Searcher(index, backend="whoosh") as source, source.index_dictionary():
+        articles = (from_stored(stored) for stored in source.stored_articles())
+        with sink.session(None, False):
+            _index_into(sink, [], None, batch_size, on_problem, progress, on_stage or (lambda message: None),
+                        summary, articles=articles)
+    return summary
 
 
 class IndexingFailed(RuntimeError):
@@ -192,10 +276,11 @@ def _remove_uncommitted_files(index_dir) -> None:
         pass
 
 
-def _index_paths_locked(paths, index_dir, rebuild, format, procs, batch_size, on_problem, progress, on_stage,
-                        summary) -> IndexSummary:
+def _index_into(sink, paths, format, batch_size, on_problem, progress, on_stage, summary, articles=None) -> None:
+    """Read ``paths`` (or take ``articles``) and write what is new or changed
+    to ``sink``, a batch per commit (the part of index_paths every backend
+    shares)."""
     started = time.perf_counter()
-    procs = config.DEFAULT_PROCS if procs is None else max(1, procs)
     batch_size = batch_size or config.DEFAULT_BATCH_SIZE
 
     def problem(p):
@@ -207,13 +292,13 @@ def _index_paths_locked(paths, index_dir, rebuild, format, procs, batch_size, on
         if on_problem:
             on_problem(p)
 
-    ix = create_index(index_dir) if rebuild or not index_exists(index_dir) else open_index(index_dir)
-    existing = _existing_hashes(ix)
+    existing = sink.existing_hashes()
 
     def decoded(note):
         summary.encodings[note.encoding] = summary.encodings.get(note.encoding, 0) + 1
 
-    articles = read_paths(list(paths), format=format, on_problem=problem, on_decoded=decoded)
+    if articles is None:
+        articles = read_paths(list(paths), format=format, on_problem=problem, on_decoded=decoded)
     bar = None
     if progress:
         from tqdm import tqdm
@@ -224,7 +309,6 @@ def _index_paths_locked(paths, index_dir, rebuild, format, procs, batch_size, on
     latest = {}  # id -> content hash of the last copy read in this run
     written = set()  # ids committed by earlier batches of this run
     batch = {}  # id -> (article, replaces a committed document)
-    bw = _batch_writer(ix, procs)
     try:
         for article in articles:
             article_id = article["id"]
@@ -250,40 +334,30 @@ def _index_paths_locked(paths, index_dir, rebuild, format, procs, batch_size, on
                 batch[article_id] = (article, article_id in existing)
             latest[article_id] = content
             if len(batch) >= batch_size:
-                _write_batch(bw, list(batch.values()), summary, on_problem)
+                _write_batch(sink, list(batch.values()), summary, on_problem)
                 written.update(batch)
                 on_stage(f"committed {len(written)} article(s)")
                 batch = {}
         if batch:
-            _write_batch(bw, list(batch.values()), summary, on_problem)
+            _write_batch(sink, list(batch.values()), summary, on_problem)
             written.update(batch)
             on_stage(f"committed {len(written)} article(s)")
-        segments = len(ix._read_toc().segments)
-        if segments > 1:
-            # Every query pays for each segment (warm p95 on livedoor: about
-            # 60% more in two segments than in one); the codec's merge costs
-            # seconds, and a crash during it loses nothing: the batches are
-            # committed.
-            on_stage(f"merging {segments} segments into one")
-            bw.optimize()
-            on_stage("merged")
-    except LockError as exc:
-        raise _locked(ix) from exc
+        sink.finish(on_stage)
     finally:
-        bw.close()
         if bar:
             bar.close()
-    write_meta(index_dir)
     summary.seconds = time.perf_counter() - started
-    return summary
 
 
-def delete(ids, index=None, lock_timeout: float | None = None) -> int:
+def delete(ids, index=None, lock_timeout: float | None = None, *, backend=None, url=None) -> int:
     """Delete the articles with these ids; returns how many were deleted."""
-    ix = open_index(index)
-    with writer_lock(index, lock_timeout):
-        open_reader(ix).close()  # a damaged index is reported, not written to
-        try:
-            return _batch_writer(ix, 1).commit([], replace_ids=list(ids))
-        except LockError as exc:
-            raise _locked(ix) from exc
+    sink = open_sink(index, backend=backend, url=url)
+    if isinstance(sink, WhooshSink):
+        ix = open_index(sink.index_dir)  # an index must be there: deleting does not create one
+        with writer_lock(sink.index_dir, lock_timeout):
+            open_reader(ix).close()  # a damaged index is reported, not written to
+            try:
+                return _batch_writer(ix, 1).commit([], replace_ids=list(ids))
+            except LockError as exc:
+                raise _locked(ix) from exc
+    return sink.delete(list(ids))

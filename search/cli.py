@@ -29,6 +29,17 @@ index_option = click.option(
     help="Index folder (default: $SEARCH_INDEX, else ./.search-index).",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+def backend_options(fn):
+    """--backend and --url: the embedded index (default) or an OpenSearch
+    cluster (search.backends); with the cluster, --index names its index."""
+    fn = click.option("--url", envvar="SEARCH_OPENSEARCH_URL", default=None, metavar="URL",
+                      help="The OpenSearch cluster of --backend opensearch (default: $SEARCH_OPENSEARCH_URL).")(fn)
+    return click.option("--backend", envvar="SEARCH_BACKEND", default=None,
+                        type=click.Choice(["whoosh", "opensearch"]),
+                        help="Where the index lives: the embedded folder (whoosh, the default) or an "
+                             "OpenSearch cluster (default: $SEARCH_BACKEND).")(fn)
+
+
 aliases_option = click.option(
     "--aliases",
     "aliases_file",
@@ -86,13 +97,14 @@ def friendly_errors(fn):
         from index.storage import IndexLocked, IndexUnusable
         from index.userdict import UserDictError
         from index.writer import IndexingFailed
+        from search.backends import BackendError
         from search.query import QuerySyntaxError
         from search.searcher import ArticleNotFound, BadRequest
 
         try:
             return fn(*args, **kwargs)
         except (IndexUnusable, IndexLocked, QuerySyntaxError, BadRequest, ArticleNotFound, UserDictError,
-                IndexingFailed) as exc:
+                IndexingFailed, BackendError) as exc:
             _echo(f"error: {exc}", err=True)
             sys.exit(2)
 
@@ -146,9 +158,10 @@ def main():
 @click.option("--lock-timeout", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
               help=f"How long to wait while another run holds the index (default {config.LOCK_TIMEOUT_SECONDS:g}).")
 @click.option("-v", "--verbose", is_flag=True, help="Say on stderr when each batch is committed and when the merge runs.")
+@backend_options
 @json_option
 @friendly_errors
-def index_cmd(paths, index_dir, rebuild, fmt, procs, batch_size, lock_timeout, verbose, as_json):
+def index_cmd(paths, index_dir, rebuild, fmt, procs, batch_size, lock_timeout, verbose, backend, url, as_json):
     """Add new, update changed and skip unchanged articles under PATHS."""
     from index.writer import index_paths
 
@@ -166,6 +179,8 @@ def index_cmd(paths, index_dir, rebuild, fmt, procs, batch_size, lock_timeout, v
         on_problem=report,
         progress=sys.stderr.isatty(),
         on_stage=(lambda message: _echo(message, err=True)) if verbose else None,
+        backend=backend,
+        url=url,
     )
     if as_json:
         _print_json(summary.to_dict())
@@ -191,10 +206,11 @@ def index_cmd(paths, index_dir, rebuild, fmt, procs, batch_size, lock_timeout, v
 @click.option("--explain", is_flag=True, help="Show which form of each word every hit matched.")
 @synonyms_option
 @aliases_option
+@backend_options
 @json_option
 @friendly_errors
 def query_cmd(query, index_dir, limit, page, sort, since, until, tag, category, person, place, org, no_recency,
-              explain, synonyms_file, aliases_file, as_json):
+              explain, synonyms_file, aliases_file, backend, url, as_json):
     """Search the index. QUERY uses the syntax in the README."""
     from search.searcher import Searcher
 
@@ -208,7 +224,8 @@ def query_cmd(query, index_dir, limit, page, sort, since, until, tag, category, 
         "place": list(place),
         "org": list(org),
     }
-    with Searcher(index_dir, synonyms=_synonyms(synonyms_file), aliases=_aliases(aliases_file)) as searcher:
+    with Searcher(index_dir, synonyms=_synonyms(synonyms_file), aliases=_aliases(aliases_file),
+                  backend=backend, url=url) as searcher:
         result = searcher.search(
             text, filters=filters, sort=sort, page=page, per_page=limit, facets=False, recency=not no_recency,
             explain=explain,
@@ -250,13 +267,14 @@ def _print_alternatives(alternatives):
 @main.command("show")
 @click.argument("article_id")
 @index_option
+@backend_options
 @json_option
 @friendly_errors
-def show_cmd(article_id, index_dir, as_json):
+def show_cmd(article_id, index_dir, backend, url, as_json):
     """Print one article."""
     from search.searcher import Searcher
 
-    with Searcher(index_dir) as searcher:
+    with Searcher(index_dir, backend=backend, url=url) as searcher:
         article = searcher.get(article_id)
     if as_json:
         _print_json(article)
@@ -276,13 +294,14 @@ def show_cmd(article_id, index_dir, as_json):
 @click.argument("article_id")
 @index_option
 @click.option("--limit", default=10, show_default=True)
+@backend_options
 @json_option
 @friendly_errors
-def similar_cmd(article_id, index_dir, limit, as_json):
+def similar_cmd(article_id, index_dir, limit, backend, url, as_json):
     """Articles related to ARTICLE_ID."""
     from search.searcher import Searcher
 
-    with Searcher(index_dir) as searcher:
+    with Searcher(index_dir, backend=backend, url=url) as searcher:
         hits = searcher.similar(article_id, limit=limit)
     for hit in hits:
         if as_json:
@@ -361,13 +380,14 @@ def _stdin_lines(limit_chars):
 
 @main.command("stats")
 @index_option
+@backend_options
 @json_option
 @friendly_errors
-def stats_cmd(index_dir, as_json):
+def stats_cmd(index_dir, backend, url, as_json):
     """What the index holds."""
     from search.searcher import Searcher
 
-    with Searcher(index_dir) as searcher:
+    with Searcher(index_dir, backend=backend, url=url) as searcher:
         stats = searcher.stats()
     if as_json:
         _print_json(stats)
@@ -392,8 +412,9 @@ def stats_cmd(index_dir, as_json):
               help="Server processes (default: one per core); 1 serves from this process with waitress.")
 @synonyms_option
 @aliases_option
+@backend_options
 @friendly_errors
-def serve_cmd(index_dir, host, port, debug, workers, synonyms_file, aliases_file):
+def serve_cmd(index_dir, host, port, debug, workers, synonyms_file, aliases_file, backend, url):
     """Serve the web page and the JSON API over the index."""
     from webui.server import serve
 
@@ -402,18 +423,19 @@ def serve_cmd(index_dir, host, port, debug, workers, synonyms_file, aliases_file
     if aliases_file:
         _aliases(aliases_file)
     serve(index_dir, host=host, port=port, debug=debug, synonyms=synonyms_file, aliases=aliases_file,
-          workers=workers)
+          workers=workers, backend=backend, url=url)
 
 
 @main.command("delete")
 @click.argument("ids", nargs=-1, required=True)
 @index_option
+@backend_options
 @friendly_errors
-def delete_cmd(ids, index_dir):
+def delete_cmd(ids, index_dir, backend, url):
     """Delete articles by id."""
     from index.writer import delete
 
-    deleted = delete(ids, index_dir)
+    deleted = delete(ids, index_dir, backend=backend, url=url)
     _echo(f"deleted {deleted}")
     if deleted < len(ids):
         _echo(f"error: {len(ids) - deleted} of the ids were not in the index", err=True)
@@ -423,14 +445,15 @@ def delete_cmd(ids, index_dir):
 @main.command("export")
 @click.argument("out", default="-", type=click.Path(dir_okay=False, allow_dash=True))
 @index_option
+@backend_options
 @friendly_errors
-def export_cmd(out, index_dir):
+def export_cmd(out, index_dir, backend, url):
     """Write every stored article to OUT (default: standard output) as JSON
     Lines that `search index` reads back into the same index."""
     from index.export import export
 
     try:
-        count = export(index_dir, out)
+        count = export(index_dir, out, backend=backend, url=url)
     except BrokenPipeError:  # `search export | head`: the reader has seen enough
         import os
 
@@ -441,6 +464,26 @@ def export_cmd(out, index_dir):
         _echo(f"error: cannot write {out}: {exc.strerror or exc}", err=True)
         sys.exit(2)
     _echo(f"exported {count} articles" + ("" if out == "-" else f" to {out}"), err=True)
+
+
+@main.command("migrate")
+@index_option
+@click.option("--to", "to_url", required=True, metavar="URL", help="The OpenSearch cluster to copy the index into.")
+@click.option("--to-index", default=None, metavar="NAME", help="The cluster's index (default: news).")
+@click.option("--procs", type=int, default=None, help="Analysis worker processes (default: 2 on 2+ cores).")
+@json_option
+@friendly_errors
+def migrate_cmd(index_dir, to_url, to_index, procs, as_json):
+    """Copy the embedded index into an OpenSearch cluster, from its stored
+    articles (the corpus is not read again); a re-run adds what is new."""
+    from index.writer import migrate
+
+    summary = migrate(index_dir, to_url=to_url, to_index=to_index, procs=procs, progress=sys.stderr.isatty())
+    if as_json:
+        _print_json(summary.to_dict())
+    else:
+        _echo(summary.line())
+    sys.exit(1 if summary.failed else 0)
 
 
 # ---------------------------------------------------------------------------
@@ -581,6 +624,14 @@ def dict_status_cmd(index_dir, as_json):
                    f"{change['affected']} article(s) contain it, {left}")
     _echo("done" if st.done else f"pending: {st.pending} article(s); run `search dict apply`")
 
+
+def _register_cluster_commands():
+    from search.cluster_cli import cluster  # click only: cheap to import
+
+    main.add_command(cluster)
+
+
+_register_cluster_commands()
 
 if __name__ == "__main__":
     main()

@@ -280,7 +280,79 @@ class SearchResult:
 
 
 class Searcher:
-    """Search one index.  Safe to share between threads."""
+    """Search one index, on whichever backend holds it (search.backends):
+    the embedded folder ``index`` (default), or with ``backend="opensearch"``
+    the cluster at ``url``.  Safe to share between threads.  Every call goes
+    to the backend's searcher; the CLI, the web app and embedding programs
+    use this class and never see which backend answers."""
+
+    def __init__(self, index=None, synonyms=None, aliases=None, *, backend=None, url=None):
+        """``synonyms``: a synonym file added to the default sets (default:
+        $SEARCH_SYNONYMS), or a search.synonyms.Synonyms to use as is;
+        ``aliases``: an entity alias file added to the default table
+        (default: $SEARCH_ENTITY_ALIASES), or an Aliases to use as is;
+        ``backend``, ``url``: see search.backends.resolve."""
+        from search.backends import resolve
+
+        name, url = resolve(backend, url)
+        if name == "opensearch":
+            from search.backends.opensearch.searcher import OpenSearchSearcher
+
+            self._impl = OpenSearchSearcher(url, index_name=index, synonyms=synonyms, aliases=aliases)
+        else:
+            self._impl = WhooshSearcher(index, synonyms=synonyms, aliases=aliases)
+        self.backend = name
+
+    def search(self, query: str = "", filters: dict | None = None, **options) -> "SearchResult":
+        """Ranked, filtered, faceted and highlighted results: see WhooshSearcher.search."""
+        return self._impl.search(query, filters, **options)
+
+    def get(self, article_id: str, query: str | None = None) -> dict:
+        return self._impl.get(article_id, query)
+
+    def similar(self, article_id: str, limit: int = 10) -> list:
+        return self._impl.similar(article_id, limit)
+
+    def stats(self, top: int = 10) -> dict:
+        return self._impl.stats(top)
+
+    def explain(self, query: str) -> list:
+        return self._impl.explain(query)
+
+    def stored_articles(self):
+        """Every stored article (its stored fields, as index.schema.from_stored
+        reads them), by id: for export and migrate."""
+        return self._impl.stored_articles()
+
+    @property
+    def synonyms(self):
+        return self._impl.synonyms
+
+    @property
+    def aliases(self):
+        return self._impl.aliases
+
+    def index_dictionary(self):
+        return self._impl.index_dictionary()
+
+    def close(self):
+        self._impl.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __getattr__(self, name):
+        # What only one backend has (index_dir, the Whoosh searcher behind
+        # suggestions): asked of the backend's searcher.
+        return getattr(self.__dict__["_impl"], name)
+
+
+class WhooshSearcher:
+    """The embedded backend's searcher: one index folder.  Safe to share
+    between threads."""
 
     def __init__(self, index=None, synonyms=None, aliases=None):
         """``synonyms``: a synonym file added to the default sets (default:
@@ -480,6 +552,11 @@ class Searcher:
         with self.index_dictionary():
             return explain_query(query, self.synonyms, Stats(s.reader()))
 
+    def stored_articles(self):
+        from index.export import stored_articles
+
+        return stored_articles(self._ix)
+
     # -- articles ---------------------------------------------------------
 
     def _docnum(self, s, article_id):
@@ -608,4 +685,4 @@ def _hit_dict(article, score):
     }
 
 
-__all__ = ["Searcher", "SearchResult", "ArticleNotFound", "BadRequest", "QuerySyntaxError"]
+__all__ = ["Searcher", "WhooshSearcher", "SearchResult", "ArticleNotFound", "BadRequest", "QuerySyntaxError"]

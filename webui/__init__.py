@@ -35,10 +35,11 @@ class _SearcherHolder:
     every request tries again, so a server started before `search index`
     works as soon as the index exists."""
 
-    def __init__(self, index_dir, synonyms=None, aliases=None):
+    def __init__(self, index_dir, synonyms=None, aliases=None, backend=None, url=None):
         self.index_dir = index_dir
         self.synonyms = synonyms
         self.aliases = aliases
+        self.backend, self.url = backend, url
         self._searcher = None
         self._lock = threading.Lock()
 
@@ -48,8 +49,8 @@ class _SearcherHolder:
 
             with self._lock:
                 if self._searcher is None:
-                    self._searcher = Searcher(self.index_dir, synonyms=self.synonyms,
-                                              aliases=self.aliases)  # raises IndexUnusable
+                    self._searcher = Searcher(self.index_dir, synonyms=self.synonyms, aliases=self.aliases,
+                                              backend=self.backend, url=self.url)  # raises IndexUnusable
         return self._searcher
 
     def close(self):
@@ -190,7 +191,8 @@ def create_app(index_dir=None, config=None) -> Flask:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.extensions["search"] = _SearcherHolder(app.config["INDEX_DIR"], app.config.get("SYNONYMS"),
-                                               app.config.get("ALIASES"))
+                                               app.config.get("ALIASES"), app.config.get("BACKEND"),
+                                               app.config.get("OPENSEARCH_URL"))
 
     from webui import api, views
 

@@ -82,7 +82,7 @@ def default_workers() -> int:
 
 
 def serve(index_dir=None, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, debug: bool = False,
-          synonyms=None, workers: int | None = None, aliases=None) -> None:
+          synonyms=None, workers: int | None = None, aliases=None, backend=None, url=None) -> None:
     """Serve the web UI and the JSON API until interrupted; ``synonyms``: a
     synonym file added to the default sets; ``workers``: server processes
     (default: one per core; 1 runs waitress in this process)."""
@@ -92,6 +92,10 @@ def serve(index_dir=None, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, de
     settings = {"SYNONYMS": str(synonyms)} if synonyms else {}
     if aliases:
         settings["ALIASES"] = str(aliases)
+    if backend:
+        settings["BACKEND"] = backend
+    if url:
+        settings["OPENSEARCH_URL"] = url
     app = create_app(index_dir, config=settings or None)
     if debug:
         if not is_loopback(host):
