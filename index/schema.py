@@ -40,7 +40,7 @@ from index.codec import CODEC_VERSION
 from index.entities import ENTITY_TYPES, EXTRACTOR_VERSION
 from index.entities.article import article_entities
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # Weight of a title word relative to a body word.  Applied when indexing:
 # changing it needs `search index --rebuild`.

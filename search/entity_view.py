@@ -143,4 +143,25 @@ class EntityView:
         return terms or [(typ, fold_keyword(name))]
 
 
-__all__ = ["EntityView", "field_values"]
+# A person named by this many characters or fewer may be a surname or a
+# given name alone (香川, 圭佑).
+SHORT_NAME_CHARS = 3
+
+
+def merge_short_names(counts: Counter) -> Counter:
+    """Person facet counts with each short name that is the surname or the
+    given name of exactly one full name among the counted ones folded into
+    it: in a search for サッカー, the articles that only say 香川 count for
+    香川真司, unless 香川照之 is counted too (then neither can be told).
+    Within an article this is resolve_in_article's job; across articles only
+    the result's own names say which 香川 is meant."""
+    out = Counter(counts)
+    for short in [n for n in counts if len(n) <= SHORT_NAME_CHARS and "・" not in n]:
+        full = [n for n in counts if n != short and len(n) > len(short)
+                and (n.startswith(short) or (len(short) >= 2 and n.endswith(short)))]
+        if len(full) == 1:
+            out[full[0]] += out.pop(short, 0)
+    return out
+
+
+__all__ = ["EntityView", "field_values", "merge_short_names"]

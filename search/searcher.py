@@ -30,7 +30,7 @@ from index.userdict import use_index_dictionary
 from search.dates import format_japanese, format_wareki
 from search.highlight import best_fragment, spans_for_docs, split_spans, whole
 from index.entities.canonical import AliasSource, Aliases
-from search.entity_view import EntityView, field_values
+from search.entity_view import EntityView, field_values, merge_short_names
 from search.matched import matched_forms
 from search.query import (
     QuerySyntaxError,
@@ -223,6 +223,8 @@ class _Generation:
             c = Counter()
             for d in docnums:
                 c.update(per_doc[d])
+            if fieldname == "person":
+                c = merge_short_names(c)
             if fieldname == "month":
                 counts[fieldname] = [{"value": v, "count": n} for v, n in sorted(c.items())]
             else:
