@@ -12,6 +12,7 @@ no reindex.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from .boilerplate import credited_names
@@ -27,10 +28,20 @@ class ArticleEntities:
     credited: dict = field(default_factory=dict)  # type -> canonical names only credit lines hold
 
 
+_QUALIFIER = re.compile(r"^(.+?)[ \u3000]*[（(][^（）()]{1,12}[）)]$")
+
+
+def _without_qualifier(e):
+    """澤穂希（サッカー）, a person with a bracketed field after the name, is
+    澤穂希: the bracket says what the article lists her under."""
+    m = _QUALIFIER.match(e.canonical) if e.type == "person" else None
+    return Entity(e.text, e.type, e.start, e.end, m.group(1)) if m else e
+
+
 def article_entities(parts) -> ArticleEntities:
     """``parts``: [(part name, Analysis)] (title, body)."""
     found = [(name, e) for name, analysis in parts for e in analysis.entities]
-    resolved = resolve_in_article(e for _, e in found)
+    resolved = [_without_qualifier(e) for e in resolve_in_article(e for _, e in found)]
     mentions, names, forms, credited = [], {t: [] for t in ENTITY_TYPES}, {t: [] for t in ENTITY_TYPES}, {}
     for (part, _), e in zip(found, resolved):
         mentions.append((e.text, e.type, part, e.start, e.end, e.canonical))
@@ -42,7 +53,7 @@ def article_entities(parts) -> ArticleEntities:
     canonical_of = {(e.text, e.type): e.canonical for e in resolved}
     for part, analysis in parts:
         own = [e for p, e in found if p == part]
-        for text in credited_names(analysis.text, own) | _only_in_the_tail(analysis.text, own):
+        for text in credited_names(analysis.text, own) | _credited_here(analysis.text, own):
             for typ in ENTITY_TYPES:
                 name = canonical_of.get((text, typ))
                 if name and name not in credited.setdefault(typ, []):
@@ -50,26 +61,35 @@ def article_entities(parts) -> ArticleEntities:
     return ArticleEntities(mentions, names, forms, credited)
 
 
-# The tail of a text: what comes after this share of it, or its last
-# characters, whichever is longer.  Bylines, credits and a site's own
-# promotions sit there (（オフィスエムツー／神田はるひ）, 記事執筆：…,
-# 【MOVIE ENTER おすすめコンテンツ】, 上倉賢 @kamikura [digi2]).
-TAIL_SHARE = 0.85
-TAIL_CHARS = 300
+# Where articles credit someone rather than write about them: a line that
+# starts with a credit word (編集部：池田利夫＋岡本奈知子（ジャムハウス）,
+# 記事執筆：…), a bracketed credit closing a line (（オフィスエムツー／神田はるひ）),
+# a name signing with its handle (上倉賢 @kamikura [digi2(デジ通)]), and a
+# site's own promotion headings (【MOVIE ENTER おすすめコンテンツ】).
+_CREDIT_LINE = re.compile(
+    r"^[ \t\u3000]*(?:記事執筆|執筆|編集部?|制作編集|制作|文責|文|写真|撮影|取材|構成|提供|情報提供|協力|ライター|"
+    r"text|photo)[ \t\u3000]*[：:].*$", re.IGNORECASE | re.MULTILINE)
+_CLOSING_CREDIT = re.compile(r"[（(][^（）()\n]{1,40}[／/][^（）()\n]{1,40}[）)][ \t\u3000]*$", re.MULTILINE)
+# （橋口まどか） closing the whole text
+_LAST_BRACKET = re.compile(r"[（(][^（）()\n]{1,40}[）)][ \t\u3000]*\Z")
+_HANDLE_LINE = re.compile(r"^[^\n@＠]{1,30}[ \t\u3000]?[@＠][\w.]+.*$", re.MULTILINE)
+_PROMOTION = re.compile(r"【[^【】\n]{1,40}(?:おすすめ|オススメ|特集)[^【】\n]{0,20}】"
+                        r"|^・?[^\n]{1,40}の(?:TOP|トップ|ＴＯＰ)へ[ \t\u3000]*$", re.MULTILINE)
 
 
-def _only_in_the_tail(text: str, entities) -> set:
-    """The texts of the entities every mention of which lies in the tail of
-    ``text``: a name the article only signs with, never writes about.  One
-    article proves nothing; search.entity_view takes a name for a byline
-    when a publisher's articles mostly name it so (boilerplate_names)."""
-    if len(text) < 2 * TAIL_CHARS:
-        return set()  # a short text has no body apart from its tail
-    tail = min(int(len(text) * TAIL_SHARE), len(text) - TAIL_CHARS)
-    first = {}
+def _credit_spans(text: str) -> list:
+    return [m.span() for pattern in (_CREDIT_LINE, _CLOSING_CREDIT, _LAST_BRACKET, _HANDLE_LINE, _PROMOTION)
+            for m in pattern.finditer(text)]
+
+
+def _credited_here(text: str, entities) -> set:
+    """The texts of the entities every mention of which stands in a credit
+    (see the patterns above): a name the article signs with, never writes
+    about.  One article proves nothing; search.entity_view takes a name for
+    a byline when a publisher's articles mostly name it so
+    (boilerplate_names)."""
+    spans = _credit_spans(text)
+    inside, outside = set(), set()
     for e in entities:
-        first[e.text] = min(first.get(e.text, e.start), e.start)
-    return {name for name, start in first.items() if start >= tail}
-
-
-__all__ = ["ArticleEntities", "Entity", "article_entities"]
+        (inside if any(a <= e.start and e.end <= b for a, b in spans) else outside).add(e.text)
+    return inside - outside
