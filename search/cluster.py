@@ -15,7 +15,7 @@ it for one node, ``kill_node`` kills one for a fault test.
 The nodes run ``jns.opensearch.NodeMain`` from ``opensearch/`` in this
 repository: the OpenSearch server and the modules this project uses, taken
 from Maven Central as jars, plus the ``preanalyzed`` analysis plugin (see
-``search/backends/opensearch_stream.py``).  It is built on first use with
+``search/backends/opensearch/stream.py``).  It is built on first use with
 ``mvn -q -o package`` (``opensearch/install.sh`` fetches what that needs);
 the build lands in ``opensearch/target/``.  No distribution is unpacked and
 no security plugin is loaded: nothing listens beyond loopback.
@@ -179,7 +179,7 @@ def _make_archive(classpath: str, archive: Path) -> None:
 
 
 def _warm_up(url: str) -> None:
-    from search.backends import opensearch_stream as stream
+    from search.backends.opensearch import stream
 
     def call(method, path, body=None):
         data = None if body is None else json.dumps(body).encode()

@@ -1,5 +1,5 @@
 """A real OpenSearch cluster (search.cluster) and the pre-analysed field
-(search.backends.opensearch_stream + the preanalyzed plugin in opensearch/).
+(search.backends.opensearch.stream + the preanalyzed plugin in opensearch/).
 
 The tests marked ``opensearch`` start real nodes (one JVM each, on
 127.0.0.1) and skip with the reason when Java or Maven is missing; select
@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from search import cluster
-from search.backends import opensearch_stream as stream
-from search.backends.opensearch_stream import Token
+from search.backends.opensearch import stream
+from search.backends.opensearch.stream import Token
 
 # ---------------------------------------------------------------------------
 # Helpers

@@ -13,7 +13,7 @@ import org.apache.lucene.analysis.tokenattributes.PositionIncrementAttribute;
  * Replays a token stream that was analysed outside the cluster.
  *
  * <p>The field value is the original text, a marker, then one line per token
- * (the format {@code search/backends/opensearch_stream.py} writes):
+ * (the format {@code search/backends/opensearch/stream.py} writes):
  *
  * <pre>
  *   ORIGINAL U+2029 U+0000 "PA1" LF ( TERM TAB POSINC TAB START TAB END LF )*
@@ -87,7 +87,7 @@ public final class PreAnalyzedTokenizer extends Tokenizer {
         }
         if (mark < 0) {
             throw new IllegalArgumentException(
-                "preanalyzed: the value has no token stream (it must be written by opensearch_stream.encode_field)");
+                "preanalyzed: the value has no token stream (it must be written by search.backends.opensearch.stream.encode_field)");
         }
         final int textLength = mark;
         int pos = mark + MARK.length();

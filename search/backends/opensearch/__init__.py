@@ -1,0 +1,1 @@
+"""The OpenSearch backend (see search.backends): mapping, sink, compiler, searcher."""
