@@ -145,7 +145,17 @@ def build(force: bool = False, archive: bool = True) -> str:
 
 def _archive(classpath: str) -> Path:
     """The class-data-sharing archive for this java and classpath."""
-    key = hashlib.sha1(f"{os.path.realpath(java_binary())}\0{classpath}".encode()).hexdigest()[:12]
+    java = os.path.realpath(java_binary())
+    # An archive is only valid for the exact JVM build that wrote it (an
+    # updated JDK package at the same path ignores it, and nodes start slowly
+    # without saying why): the JDK's release file, or the binary's time, is
+    # part of the key, so an upgrade makes a new archive.
+    release = Path(java).parent.parent / "release"
+    try:
+        build_id = release.read_text(errors="replace")
+    except OSError:
+        build_id = str(os.stat(java).st_mtime_ns)
+    key = hashlib.sha1(f"{java}\0{build_id}\0{classpath}".encode()).hexdigest()[:12]
     return TARGET_DIR / f"node-{key}.jsa"
 
 
