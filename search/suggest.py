@@ -213,6 +213,16 @@ _cache: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 _cache_lock = threading.Lock()
 
 
+def _backends_own(searcher, name):
+    """The backend's own ``name`` (suggest, did_you_mean, alternatives) when
+    it has one, else None.  The embedded index's lexicon is built here from
+    its Whoosh reader; a cluster keeps a lexicon index and answers from it
+    (search.backends.opensearch.suggestions), so the callers of these
+    functions (the web app, the CLI) need not know which backend they hold."""
+    impl = getattr(searcher, "_impl", searcher)
+    return getattr(impl, name) if getattr(impl, "own_suggestions", False) else None
+
+
 def _lexicon(searcher):
     """(the lexicon of the latest commit, this thread's reader of it)."""
     s = searcher._whoosh()  # this thread's Whoosh searcher, at the latest commit
@@ -260,6 +270,9 @@ def suggest(searcher, prefix: str, limit: int = DEFAULT_LIMIT) -> list:
     """
     from search.searcher import BadRequest
 
+    own = _backends_own(searcher, "suggest")
+    if own is not None:
+        return own(prefix, limit)
     limit = _check_limit(limit)
     if prefix is None:
         return []
@@ -350,6 +363,9 @@ def _is_plain_word(token: str) -> bool:
 def did_you_mean(searcher, query: str, filters: dict | None = None, limit: int = 3, budget=None) -> list:
     """Queries with one word respelled as the index writes it, that find
     something: ``[{query, total, replaced, by}]``, most articles first."""
+    own = _backends_own(searcher, "did_you_mean")
+    if own is not None:
+        return own(query, filters, limit, budget)
     budget = budget or Budget()
     tokens = _plain_tokens(query or "")
     if not tokens:
@@ -430,6 +446,9 @@ def alternatives(searcher, query: str, filters: dict | None = None, limit: int =
     the filters (``keeps_filters``): when nothing matches with them, the
     suggestions are counted over the whole index instead.
     """
+    own = _backends_own(searcher, "alternatives")
+    if own is not None:
+        return own(query, filters, limit)
     active = {k: v for k, v in (filters or {}).items() if v}
     has_query = bool((query or "").strip())
     budget = Budget()
