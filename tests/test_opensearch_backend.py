@@ -559,6 +559,30 @@ def fault_cluster(tmp_path_factory):
         assert _processes_under(path) == [], "stop left node processes behind"
 
 
+def test_an_answer_some_shards_missed_is_not_taken():
+    """What Cluster.read checks in an answer (the fault test below meets it
+    for real when the kill lands mid-search, which it does not always do):
+    shards that failed make the answer partial and it is asked again; a
+    search that ran out of time is an answer (it says timed_out)."""
+    from search.backends.opensearch.client import PartialAnswer, _check_whole
+
+    whole = {"took": 3, "timed_out": False, "_shards": {"total": 2, "successful": 2, "skipped": 0, "failed": 0},
+             "hits": {"total": {"value": 158, "relation": "eq"}, "hits": []}}
+    assert _check_whole(whole) is whole
+    late = dict(whole, timed_out=True)
+    assert _check_whole(late) is late
+    lost = dict(whole, _shards={"total": 2, "successful": 1, "skipped": 0, "failed": 1, "failures": [
+        {"shard": 0, "index": "faults", "node": "x", "reason": {"type": "node_disconnected_exception"}}]})
+    with pytest.raises(PartialAnswer, match="1 of 2 shards failed .node_disconnected_exception"):
+        _check_whole(lost)
+    with pytest.raises(PartialAnswer):
+        _check_whole({"responses": [whole, lost]})
+    with pytest.raises(PartialAnswer, match="HTTP 503"):
+        _check_whole({"responses": [{"error": {"type": "search_phase_execution_exception"}, "status": 503}]})
+    bad_query = {"error": {"type": "query_shard_exception"}, "status": 400}
+    assert _check_whole({"responses": [bad_query]})["responses"] == [bad_query]
+
+
 def _victim(path, avoid_url=None):
     rows = cluster.status(path)
     return next(r for r in rows if r["alive"] and not r["cluster_manager"] and r["url"] != avoid_url)
