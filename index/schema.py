@@ -36,11 +36,12 @@ from index.analysis import (
     body_position,
     combine,
 )
+from index import dedup, stamps
 from index.codec import CODEC_VERSION
 from index.entities import ENTITY_TYPES, EXTRACTOR_VERSION
 from index.entities.article import article_entities
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 # Weight of a title word relative to a body word.  Applied when indexing:
 # changing it needs `search index --rebuild`.
@@ -53,7 +54,11 @@ JST = dt.timezone(dt.timedelta(hours=9))
 
 def build_schema() -> Schema:
     morph = MorphAnalyzer()
+    # `indexed` (when the article was written, for alerts: index.stamps)
+    # and `dup_sig` / `dup_band` (its near-copy signature: index.dedup).
+    extra = {**stamps.schema_fields(), **dedup.schema_fields()}
     return Schema(
+        **extra,
         id=ID(unique=True, stored=True, sortable=True),
         hash=ID(stored=True, sortable=True),
         url=STORED(),
@@ -96,6 +101,8 @@ def index_meta() -> dict:
         # postings in this project's codec (index.codec); an index of Whoosh's
         # W3 codec is rebuilt, not mixed
         "codec_version": CODEC_VERSION,
+        # near-copy signatures of another version are not comparable
+        "dedup_version": dedup.DEDUP_VERSION,
     }
 
 
@@ -115,16 +122,19 @@ def _folded(values) -> list:
     return sorted({fold_keyword(v) for v in values if v and v.strip()})
 
 
-def to_document(article: dict) -> dict:
+def to_document(article: dict, indexed: int | None = None) -> dict:
     """The Whoosh document for an article dict from a reader.
 
     Runs the one Sudachi pass over title and body (the text fields' analyzers
-    then find it in the analysis cache) and extracts the entities from it.
+    then find it in the analysis cache) and extracts the entities and the
+    near-copy signature from it.  ``indexed``: the batch's stamp
+    (index.stamps.batch_stamp); now when not given.
     """
     title = article.get("title") or ""
     body = article.get("body") or ""
     text = combine([(title, TITLE_BOOST), (body, 1.0)])
-    found = article_entities([("title", analyze(title)), ("body", analyze(body))])
+    title_analysis, body_analysis = analyze(title), analyze(body)
+    found = article_entities([("title", title_analysis), ("body", body_analysis)])
 
     tags = [t for t in article.get("tags") or [] if t]
     doc = {
@@ -143,6 +153,8 @@ def to_document(article: dict) -> dict:
         "related": list(article.get("related") or []),
         "entities": found.mentions,
         "dict_version": str(active_dictionary().version),
+        **stamps.document_fields(indexed),
+        **dedup.document_fields(title_analysis, body_analysis),
     }
     # Mentions written otherwise than their canonical name (本田 for
     # 本田圭佑), so a filter on that form finds the article; and the names

@@ -472,8 +472,10 @@ class ShareResult:
     analysis_seconds: float = 0.0
 
 
-def build_segment(index_dir, indexname, schema, articles, dictionary=None, durable=True) -> ShareResult:
-    """Analyse ``articles`` and write them as one segment (no commit)."""
+def build_segment(index_dir, indexname, schema, articles, dictionary=None, durable=True,
+                  indexed=None) -> ShareResult:
+    """Analyse ``articles`` and write them as one segment (no commit);
+    ``indexed``: the batch's stamp (index.stamps)."""
     from whoosh.filedb.filestore import FileStorage
 
     from index.analysis import using_dictionary
@@ -488,7 +490,7 @@ def build_segment(index_dir, indexname, schema, articles, dictionary=None, durab
             t = time.perf_counter()
             source = article.get("source") or article.get("id")
             try:
-                doc = to_document(article)
+                doc = to_document(article, indexed=indexed)
             except Exception as exc:  # one bad article must not stop the batch
                 failures.append((article.get("id"), source, f"cannot analyse article: {exc}"))
                 continue
@@ -565,6 +567,7 @@ class CodecBatchWriter:
         self.dictionary = dictionary if dictionary is not None else active_dictionary()
         self.timeout = timeout
         self.merge_policy = merge_policy
+        self._last_stamp = None  # the stamp of the last batch this writer wrote
         self.stats = {"analysis_seconds": 0.0, "share_seconds": [], "commit_seconds": 0.0, "merge_seconds": 0.0,
                       "segments_written": 0}
 
@@ -576,6 +579,19 @@ class CodecBatchWriter:
 
     def close(self):
         """Nothing to release: the worker processes of a batch end with it."""
+
+    def _next_stamp(self) -> int:
+        """One ``indexed`` stamp per batch, later than every committed one
+        (read once: this writer holds the index until it is done)."""
+        from index import stamps
+
+        if self._last_stamp is None:
+            with self.ix.reader() as reader:
+                stamp = stamps.batch_stamp(reader)
+        else:
+            stamp = max(stamps.now_stamp(), self._last_stamp + 1)
+        self._last_stamp = stamp
+        return stamp
 
     def write_batch(self, articles, replace_ids=(), on_failure=None) -> dict:
         """Index ``articles`` as new segments and commit them durably.
@@ -590,9 +606,11 @@ class CodecBatchWriter:
         articles = list(articles)
         results = []
         if articles:
+            stamp = self._next_stamp()
+
             def build(share):
                 return build_segment(self.ix.storage.folder, self.ix.indexname, self.ix.schema, share,
-                                     self.dictionary, self.durable)
+                                     self.dictionary, self.durable, indexed=stamp)
 
             if self.procs > 1 and len(articles) >= self.min_parallel:
                 # One forked process per share (index.workers): each dies

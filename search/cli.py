@@ -97,6 +97,7 @@ def friendly_errors(fn):
         from index.storage import IndexLocked, IndexUnusable
         from index.userdict import UserDictError
         from index.writer import IndexingFailed
+        from search.alerts import AlertError
         from search.backends import BackendError
         from search.query import QuerySyntaxError
         from search.searcher import ArticleNotFound, BadRequest
@@ -104,7 +105,7 @@ def friendly_errors(fn):
         try:
             return fn(*args, **kwargs)
         except (IndexUnusable, IndexLocked, QuerySyntaxError, BadRequest, ArticleNotFound, UserDictError,
-                IndexingFailed, BackendError) as exc:
+                IndexingFailed, BackendError, AlertError) as exc:
             _echo(f"error: {exc}", err=True)
             sys.exit(2)
 
@@ -203,14 +204,19 @@ def index_cmd(paths, index_dir, rebuild, fmt, procs, batch_size, lock_timeout, v
 @click.option("--place", multiple=True)
 @click.option("--org", multiple=True)
 @click.option("--no-recency", is_flag=True, help="Rank by relevance alone.")
+@click.option("--no-collapse", is_flag=True, help="Show near-copies of one story as hits of their own.")
 @click.option("--explain", is_flag=True, help="Show which form of each word every hit matched.")
+@click.option("--format", "fmt", type=click.Choice(["text", "csv", "json", "jsonl"]), default="text",
+              show_default=True,
+              help="csv, json or jsonl: the first --limit hits (up to 1,000) as a file with its provenance "
+                   "(the query, filters, time, totals, index versions); csv is UTF-8 with a BOM for Excel.")
 @synonyms_option
 @aliases_option
 @backend_options
 @json_option
 @friendly_errors
 def query_cmd(query, index_dir, limit, page, sort, since, until, tag, category, person, place, org, no_recency,
-              explain, synonyms_file, aliases_file, backend, url, as_json):
+              no_collapse, explain, fmt, synonyms_file, aliases_file, backend, url, as_json):
     """Search the index. QUERY uses the syntax in the README."""
     from search.searcher import Searcher
 
@@ -226,9 +232,17 @@ def query_cmd(query, index_dir, limit, page, sort, since, until, tag, category, 
     }
     with Searcher(index_dir, synonyms=_synonyms(synonyms_file), aliases=_aliases(aliases_file),
                   backend=backend, url=url) as searcher:
+        if fmt != "text":
+            from search.export_results import export
+
+            data = export(searcher, text, filters, fmt=fmt, sort=sort, limit=limit, recency=not no_recency,
+                          collapse=not no_collapse)
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+            return
         result = searcher.search(
             text, filters=filters, sort=sort, page=page, per_page=limit, facets=False, recency=not no_recency,
-            explain=explain,
+            explain=explain, collapse=not no_collapse,
         )
     if as_json:  # one object per hit; a relaxed hit names its "missing" words
         for hit in result.hits:
@@ -242,7 +256,9 @@ def query_cmd(query, index_dir, limit, page, sort, since, until, tag, category, 
         _echo("「" + "」または「".join(result.relaxed) + "」を含まない結果 (すべての語を含む記事はありません)")
     if result.timed_out:
         _echo("検索に時間がかかりすぎたため、途中までの結果です", err=True)
-    _echo(f"{result.total} 件中 {result.first}–{result.last} 件 ({result.took_ms:.0f} ms)\n")
+    grouped = (f" (類似記事をまとめて; 記事数 {result.total_articles})"
+               if result.collapsed and result.total_articles != result.total else "")
+    _echo(f"{result.total} 件中 {result.first}–{result.last} 件{grouped} ({result.took_ms:.0f} ms)\n")
     for rank, hit in enumerate(result.hits, start=result.first):
         meta = " · ".join(x for x in (hit["date_ja"], hit["category"] or "", " ".join(hit["tags"])) if x)
         _echo(f"{rank:>3}. {_marked(hit['title_html'])}", marked=True)
@@ -252,6 +268,8 @@ def query_cmd(query, index_dir, limit, page, sort, since, until, tag, category, 
         for found in hit.get("explain") or []:
             how = f"{found['tier']}: {found['article']}" if found["tier"] else "なし"
             _echo(f"     {found['word']} → {how}")
+        if hit.get("duplicates"):
+            _echo(f"     類似記事 {len(hit['duplicates'])} 件: {' '.join(hit['duplicates'])}")
         _echo(f"     {_marked(hit['snippet'])}\n", marked=True)
 
 
@@ -279,13 +297,13 @@ def show_cmd(article_id, index_dir, backend, url, as_json):
     if as_json:
         _print_json(article)
         return
-    from search.dates import format_japanese
-
     _echo(article["title"])
-    _echo(" · ".join(x for x in (format_japanese(article["date"]), article["category"] or "", article["url"] or "") if x))
+    _echo(" · ".join(x for x in (article["date_ja"], article["category"] or "", article["url"] or "") if x))
     for kind in ("person", "place", "org"):
         if article[kind]:
             _echo(f"{kind}: {', '.join(article[kind])}")
+    for copy in article.get("copies") or []:
+        _echo(f"類似記事: {copy['date_ja'] or '日付なし'} {copy['title']}  [{copy['id']}]")
     _echo("")
     _echo(article["body"])
 
@@ -632,6 +650,17 @@ def _register_cluster_commands():
 
 
 _register_cluster_commands()
+
+
+def _register_alert_commands():
+    # search.alert_cli uses this module's options and printing: imported
+    # once they exist.
+    from search.alert_cli import alert
+
+    main.add_command(alert)
+
+
+_register_alert_commands()
 
 if __name__ == "__main__":
     main()

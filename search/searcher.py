@@ -9,28 +9,24 @@ so a long-running server sees what a concurrent ``search index`` wrote.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import threading
 import time
-import weakref
-from collections import Counter
 from dataclasses import dataclass, field
 
 from whoosh import collectors
 from whoosh import query as wq
 from whoosh.scoring import BM25F, BM25FScorer
-from whoosh.util.times import datetime_to_long, long_to_datetime
+from whoosh.util.times import long_to_datetime
 
 from index import config
-from index.codec.lengths import bulk_field_lengths
-from index.schema import FACET_FIELDS, from_stored
+from index.schema import from_stored
 from index.storage import damaged, open_index, read_meta
 from index.userdict import use_index_dictionary
 from search.dates import format_japanese, format_wareki
+from search.generation import Generation, field_lengths
 from search.highlight import best_fragment, spans_for_docs, split_spans, whole
 from index.entities.canonical import AliasSource, Aliases
-from search.entity_view import EntityView, field_values, merge_short_names
 from search.matched import matched_forms
 from search.query import (
     QuerySyntaxError,
@@ -61,20 +57,6 @@ class BadRequest(ValueError):
     """A parameter out of range; the message names it."""
 
 
-_field_lengths_by_reader = weakref.WeakKeyDictionary()
-
-
-def _field_lengths(reader, fieldname) -> list:
-    """Every document's length in ``fieldname``, read once per segment reader:
-    Whoosh's own scorer reads the length column for every scored document,
-    which was the largest cost of a broad query."""
-    per_field = _field_lengths_by_reader.setdefault(reader, {})
-    lengths = per_field.get(fieldname)
-    if lengths is None:
-        lengths = per_field[fieldname] = bulk_field_lengths(reader, fieldname, 1)
-    return lengths
-
-
 class _BM25F(BM25F):
     """BM25F with cached field lengths and, given recency factors,
     score × (1 + w · 0.5^(age / half-life)), age from the newest article."""
@@ -87,7 +69,7 @@ class _BM25F(BM25F):
     def scorer(self, searcher, fieldname, text, qf=1):
         scorer = super().scorer(searcher, fieldname, text, qf=qf)
         if isinstance(scorer, BM25FScorer):
-            scorer.dfl = _field_lengths(searcher.reader(), fieldname).__getitem__
+            scorer.dfl = field_lengths(searcher.reader(), fieldname).__getitem__
         return scorer
 
     def idf(self, searcher, fieldname, text):
@@ -144,94 +126,6 @@ def _docs_until(searcher, q, deadline):
     return docnums, False
 
 
-_NO_DATE = datetime_to_long(dt.datetime(9000, 1, 1))
-
-
-class _Generation:
-    """Per-commit data shared by all threads: facet values and recency factors.
-
-    Built from the postings of the keyword fields (not from stored fields,
-    which would unpickle every article's body) once per index generation.
-    """
-
-    def __init__(self, reader):
-        # The reader is used here only: it belongs to the thread that made
-        # this generation, which may close it (on its next commit) while
-        # other threads still use the generation; later work is done with
-        # the calling thread's reader of the same generation.
-        self._values = None
-        self._entity_view = None
-        self._values_lock = threading.Lock()
-        n = reader.doc_count_all()
-        dates = [None] * n
-        newest = None
-        # Segment by segment: a segment whose articles have no date has no
-        # date column, and Whoosh's multi-segment column reader then misplaces
-        # the others' values.
-        for leaf, offset in reader.leaf_readers():
-            if not leaf.has_column("date"):
-                continue
-            column = leaf.column_reader("date", translate=False)
-            for docnum in range(leaf.doc_count_all()):
-                v = column[docnum]
-                # Articles without a date hold the column's filler value.
-                if 0 < v < _NO_DATE:
-                    dates[offset + docnum] = v
-                    newest = v if newest is None or v > newest else newest
-        self.dates = dates
-        half_life_us = config.RECENCY_HALF_LIFE_DAYS * 86400e6
-        self.factors = [
-            1.0 + config.RECENCY_WEIGHT * (math.pow(0.5, (newest - d) / half_life_us) if d else 0.0)
-            for d in dates
-        ] if newest else [1.0] * n
-        # Field lengths now, not inside the first search's time limit.
-        for leaf, _ in reader.leaf_readers():
-            for fieldname in config.FIELD_WEIGHTS:
-                if fieldname in leaf.indexed_field_names():
-                    _field_lengths(leaf, fieldname)
-
-    def values(self, reader):
-        """Facet field -> per-docnum tuple of values, read with ``reader``
-        (the caller's, of this generation); built on first use, so a one-shot
-        CLI query that shows no facets never pays for it."""
-        with self._values_lock:
-            if self._values is None:
-                self._values = self._read_values(reader)
-        return self._values
-
-    @staticmethod
-    def _read_values(reader):
-        n = reader.doc_count_all()
-        return {fieldname: field_values(reader, fieldname, n) for fieldname in FACET_FIELDS}
-
-    def entities(self, reader, aliases) -> EntityView:
-        """The entity names as readers see them (search.entity_view), for
-        this commit and this alias table."""
-        values = self.values(reader)
-        with self._values_lock:
-            view = self._entity_view
-            if view is None or view.aliases is not aliases:
-                view = self._entity_view = EntityView(reader, values, aliases)
-        return view
-
-    def facet_counts(self, reader, docnums, size, aliases):
-        counts = {}
-        values = dict(self.values(reader))
-        values.update(self.entities(reader, aliases).names)  # grouped, without boilerplate
-        for fieldname in FACET_FIELDS:
-            per_doc = values[fieldname]
-            c = Counter()
-            for d in docnums:
-                c.update(per_doc[d])
-            if fieldname == "person":
-                c = merge_short_names(c)
-            if fieldname == "month":
-                counts[fieldname] = [{"value": v, "count": n} for v, n in sorted(c.items())]
-            else:
-                counts[fieldname] = [{"value": v, "count": n} for v, n in c.most_common(size)]
-        return counts
-
-
 @dataclass
 class SearchResult:
     query: str
@@ -249,6 +143,10 @@ class SearchResult:
     # When all the words together found nothing and these are the articles
     # that lack some of them: the words left out, most often first.
     relaxed: list | None = None
+    # Near-copies shown as one hit (index.dedup): then ``total`` and the
+    # facet counts count groups, ``total_articles`` the articles.
+    collapsed: bool = False
+    total_articles: int | None = None
 
     @property
     def pages(self) -> int:
@@ -278,6 +176,8 @@ class SearchResult:
             **({"timed_out": True, "warning": TIMED_OUT_MESSAGE} if self.timed_out else {}),
             **({"alternatives": self.alternatives} if self.alternatives is not None else {}),
             **({"relaxed": self.relaxed} if self.relaxed is not None else {}),
+            "collapsed": self.collapsed,
+            "total_articles": self.total if self.total_articles is None else self.total_articles,
         }
 
 
@@ -310,7 +210,10 @@ class Searcher:
         return self._impl.search(query, filters, **options)
 
     def get(self, article_id: str, query: str | None = None) -> dict:
-        return self._impl.get(article_id, query)
+        """The stored article (its date in the hits' three forms: ISO 8601,
+        2012年9月4日, 平成24年9月4日), its entities and near-copies; with
+        ``query``, its title and body marked (title_html, body_html)."""
+        return with_dates(self._impl.get(article_id, query))
 
     def similar(self, article_id: str, limit: int = 10) -> list:
         return self._impl.similar(article_id, limit)
@@ -320,6 +223,10 @@ class Searcher:
 
     def explain(self, query: str) -> list:
         return self._impl.explain(query)
+
+    def last_indexed(self):
+        """The newest ``indexed`` stamp committed (for saved-search alerts)."""
+        return self._impl.last_indexed()
 
     def stored_articles(self):
         """Every stored article (its stored fields, as index.schema.from_stored
@@ -404,14 +311,14 @@ class WhooshSearcher:
             raise damaged(self.index_dir, exc) from exc
         return s
 
-    def _generation(self, s) -> _Generation:
+    def _generation(self, s) -> Generation:
         key = s.reader().generation()
         gen = self._generations.get(key)
         if gen is None:
             with self._lock:
                 gen = self._generations.get(key)
                 if gen is None:
-                    gen = _Generation(s.reader())
+                    gen = Generation(s.reader())
                     self._generations = {key: gen}  # drop older generations
         return gen
 
@@ -443,6 +350,7 @@ class WhooshSearcher:
         alternatives: bool = True,
         explain: bool = False,
         relax: bool = True,
+        collapse: bool = True,
     ) -> SearchResult:
         """Ranked, filtered, faceted and highlighted results for ``query``.
 
@@ -459,7 +367,11 @@ class WhooshSearcher:
         after config.SEARCH_TIME_LIMIT_SECONDS: the result then holds what
         was found so far and says ``timed_out``.  ``explain=True`` adds to
         each hit which form of each query word it matched (search.matched).
-        Raises QuerySyntaxError or BadRequest with a message for bad input.
+        Near-copies of one story (index.dedup) are one hit, the best-ranked
+        (newest with ``sort="date"``), whose ``duplicates`` lists the ids of
+        the group's other articles; ``total`` and the facets then count
+        groups, ``total_articles`` the articles; ``collapse=False`` shows
+        every article.  Raises QuerySyntaxError or BadRequest with a message for bad input.
         """
         started = time.perf_counter()
         page, per_page = _check_paging(page, per_page)
@@ -498,6 +410,22 @@ class WhooshSearcher:
             if relaxed is not None:
                 docnums, timed_out = relaxed.docnums, relaxed.timed_out
                 ranked = relaxed.ranked if sort == "relevance" else [(d, None) for d in _newest_first(docnums, gen.dates)]
+        groups = gen.groups(s.reader()) if collapse and docnums else None
+        total_articles = len(docnums)
+        if groups:
+            hidden = groups.hidden(docnums)
+            if hidden and sort == "relevance" and relaxed is None and len(ranked) < len(docnums):
+                # The top `limit` may lose up to `hidden` places to copies:
+                # rank that many more.
+                collector = _RecordingTopCollector(limit + hidden, deadline)
+                s.search_with_collector(matched, collector)
+                results = collector.results()
+                timed_out = timed_out or collector.timed_out
+                ranked = [(results.docnum(i), results.score(i))
+                          for i in range(min(limit + hidden, results.scored_length()))]
+            scores = dict(ranked)
+            ranked = [(d, scores[d]) for d in groups.one_per_group([d for d, _ in ranked])]
+            docnums = groups.one_per_group(docnums)
         page_hits = ranked[first:limit]
         terms = positive_terms(q, s.reader())
         hits = self._render_hits(s, page_hits, terms, snippets, gen)
@@ -507,9 +435,14 @@ class WhooshSearcher:
         if explain:
             for hit, (docnum, _) in zip(hits, page_hits):
                 hit["explain"] = matched_forms(s, chunks, docnum)
+        if groups is not None:
+            for hit, (docnum, _) in zip(hits, page_hits):
+                hit["copies"] = self._copies(s, groups, docnum)
+                hit["duplicates"] = [c["id"] for c in hit["copies"]]
         facet_counts = gen.facet_counts(s.reader(), docnums, config.FACET_SIZE, self.aliases) if facets else {}
         result = SearchResult(query or "", len(docnums), page, per_page, hits, facet_counts, timed_out=timed_out,
-                              relaxed=relaxed.dropped if relaxed is not None else None)
+                              relaxed=relaxed.dropped if relaxed is not None else None,
+                              collapsed=groups is not None, total_articles=total_articles)
         if alternatives and relaxed is None and not docnums and (query or filters):
             from search.suggest import alternatives as find_alternatives
 
@@ -529,6 +462,17 @@ class WhooshSearcher:
         one name per entity, the publisher's boilerplate left out."""
         view = gen.entities(s.reader(), self.aliases)
         return {typ: view.chips(docnum, typ, article[typ]) for typ in ("person", "place", "org")}
+
+    @staticmethod
+    def _copies(s, groups, docnum) -> list:
+        """The other articles of a near-copy group (id, url, title, dates),
+        oldest first."""
+        out = []
+        for d in groups.copies(docnum) if groups else ():
+            article = from_stored(s.stored_fields(d))
+            out.append({"id": article["id"], "url": article["url"], "title": article["title"],
+                        **date_fields(article["date"])})
+        return out
 
     def _render_hits(self, s, page_hits, terms, snippets=True, gen=None):
         docnums = [d for d, _ in page_hits]
@@ -586,6 +530,8 @@ class WhooshSearcher:
             name = self.aliases.canonical(canonical[0] if canonical else t, ty)
             article["entities"].append({"text": t, "type": ty, "field": f, "start": a, "end": b, "canonical": name,
                                         "boilerplate": view.is_boilerplate(docnum, ty, name)})
+        # Its near-copies (index.dedup): the other articles of its group.
+        article["copies"] = self._copies(s, gen.groups(s.reader()), docnum)
         if query:
             with self.index_dictionary():
                 terms = positive_terms(compile_query(parse(query), reader=s.reader(), synonyms=self.synonyms),
@@ -617,6 +563,15 @@ class WhooshSearcher:
         return self._render_hits(s, page_hits, set(), snippets=True)
 
     # -- whole index ------------------------------------------------------
+
+    def last_indexed(self) -> int | None:
+        """The newest ``indexed`` stamp committed (index.stamps: microseconds
+        since 1970, UTC), None for an empty index; what a saved-search check
+        reads up to.  Raises search.alerts.AlertsUnsupported for an index
+        built before stamps."""
+        from search.alerts import index_watermark
+
+        return index_watermark(self._whoosh().reader())
 
     def stats(self, top: int = 10) -> dict:
         s = self._whoosh()
@@ -669,15 +624,26 @@ def _check_paging(page, per_page):
     return page, per_page
 
 
+def date_fields(date) -> dict:
+    """The date fields every article shape has (hits, get(), exports)."""
+    return {"date": date.isoformat() if date else None, "date_ja": format_japanese(date),
+                "date_wareki": format_wareki(date)}
+
+
+def with_dates(article: dict) -> dict:
+    """A stored article with its date as the hits give it."""
+    date = article.get("date")
+    if isinstance(date, str) or ("date_ja" in article and date is None):
+        return article  # already done by the backend
+    return {**article, **date_fields(date)}
+
+
 def _hit_dict(article, score):
-    date = article["date"]
     return {
         "id": article["id"],
         "url": article["url"],
         "title": article["title"],
-        "date": date.isoformat() if date else None,
-        "date_ja": format_japanese(date),
-        "date_wareki": format_wareki(date),
+        **date_fields(article["date"]),
         "category": article["category"],
         "tags": article["tags"],
         "person": article["person"],

@@ -50,6 +50,9 @@ ARTICLE_ENTITY_FIELDS = frozenset({
     "entities", "entity_forms", "credited", "person", "place", "org",
     "_stored_person", "_stored_place", "_stored_org",
 })
+# Fields that are not the analysis: the time of writing (index.stamps) and
+# the near-copy signature (index.dedup), each with its own tests.
+NOT_ANALYSIS_FIELDS = frozenset({"indexed", "dup_sig", "dup_band"})
 
 TEXTS = [
     "",
@@ -136,7 +139,7 @@ def article_digests(article: dict) -> dict:
     doc = to_document(article)
     title, body = article.get("title") or "", article.get("body") or ""
     parts = [analyze(title), analyze(body)]
-    document = {k: v for k, v in sorted(doc.items()) if k not in ARTICLE_ENTITY_FIELDS}
+    document = {k: v for k, v in sorted(doc.items()) if k not in ARTICLE_ENTITY_FIELDS | NOT_ANALYSIS_FIELDS}
     title_stream = [[p.offset, p.boost, [list(t) for t in items], base]
                     for p, items, base in part_streams(title, MorphTokenizer().stream)]
     return {

@@ -151,3 +151,64 @@ def test_analyze_undecodable_argument():
                             capture_output=True, text=True, errors="surrogateescape", timeout=60)
     assert result.returncode == 0 and "Traceback" not in result.stderr
     assert any(t["surface"] == "東京" for t in json.loads(result.stdout)["tokens"])
+
+
+def test_alert_commands_report_what_was_newly_indexed(tmp_path):
+    """The cron job of the README: `search index` then `search alert check`."""
+    def article(i, title, date="2012-09-04T10:00:00+09:00"):
+        return json.dumps({"id": f"n{i}", "title": title, "body": f"{title}。詳しい内容は続報で伝える。",
+                           "date": date}, ensure_ascii=False)
+
+    index = tmp_path / "ix"
+    (tmp_path / "day1.jsonl").write_text(article(1, "日銀が金融緩和") + "\n" + article(2, "札幌で雪まつり") + "\n",
+                                         encoding="utf-8")
+    assert run("index", str(tmp_path / "day1.jsonl"), "--index", str(index)).returncode == 0
+    added = run("alert", "add", "日銀ウォッチ", "金融緩和", "--index", str(index))
+    assert added.returncode == 0 and "日銀ウォッチ" in added.stdout
+    assert run("alert", "add", "日銀ウォッチ", "日銀", "--index", str(index)).returncode == 2  # the name is taken
+    bad = run("alert", "add", "a/b", "日銀", "--index", str(index))
+    assert bad.returncode == 2 and "'/'" in bad.stderr and "Traceback" not in bad.stderr
+
+    first = run("alert", "check", "--json", "--index", str(index))
+    assert first.returncode == 0
+    assert [(h["alert"], h["id"]) for h in map(json.loads, first.stdout.splitlines())] == [("日銀ウォッチ", "n1")]
+    again = run("alert", "check", "--index", str(index))
+    assert again.returncode == 0 and "「日銀ウォッチ」: 0 new" in again.stdout
+
+    # The next day: one matching article (dated years ago: new to the index
+    # all the same) and one that does not match.
+    (tmp_path / "day2.jsonl").write_text(article(3, "追加の金融緩和を検討", "1999-01-01T09:00:00+09:00") + "\n"
+                                         + article(4, "プロ野球の結果") + "\n", encoding="utf-8")
+    assert run("index", str(tmp_path / "day2.jsonl"), "--index", str(index)).returncode == 0
+    dry = run("alert", "check", "--dry-run", "--json", "--index", str(index))
+    assert [h["id"] for h in map(json.loads, dry.stdout.splitlines())] == ["n3"]
+    new = run("alert", "check", "--index", str(index))
+    assert new.returncode == 0 and "「日銀ウォッチ」: 1 new" in new.stdout and "[n3]" in new.stdout
+    assert run("alert", "check", "--json", "--index", str(index)).stdout == ""
+    listed = run("alert", "list", "--json", "--index", str(index))
+    [saved] = map(json.loads, listed.stdout.splitlines())
+    assert saved["name"] == "日銀ウォッチ" and saved["checks"] == 4 and saved["last_new"] == 0
+    assert run("alert", "check", "なし", "--index", str(index)).returncode == 2
+    assert run("alert", "remove", "日銀ウォッチ", "--index", str(index)).returncode == 0
+    assert run("alert", "list", "--json", "--index", str(index)).stdout == ""
+
+
+def test_query_exports_csv_and_json_with_provenance(cli_index):
+    import csv
+    import io
+
+    _, index, _ = cli_index
+    out = subprocess.run(search_cmd() + ["query", "金融緩和", "--index", str(index), "--format", "csv"],
+                         capture_output=True, cwd=REPO, timeout=120)
+    assert out.returncode == 0 and out.stdout.startswith("\ufeff".encode("utf-8"))
+    rows = list(csv.DictReader(io.StringIO(out.stdout.decode("utf-8-sig"), newline="")))
+    assert [r["id"] for r in rows] == ["a1"] and rows[0]["query"] == "金融緩和"
+    assert rows[0]["date_ja"] == "2012年9月4日" and rows[0]["date_wareki"] == "平成24年9月4日"
+    assert rows[0]["command"] == "search query --format csv -- '金融緩和'"
+    doc = json.loads(run("query", "金融緩和", "--index", str(index), "--format", "json").stdout)
+    assert doc["provenance"]["total_hits"] == 1 and doc["provenance"]["index_documents"] == 3
+    assert doc["hits"][0]["id"] == "a1" and doc["hits"][0]["rank"] == 1
+    lines = run("query", "金融緩和", "--index", str(index), "--format", "jsonl").stdout.splitlines()
+    assert "provenance" in json.loads(lines[0]) and json.loads(lines[1])["id"] == "a1"
+    too_many = run("query", "金融緩和", "--index", str(index), "--format", "csv", "--limit", "5000")
+    assert too_many.returncode == 2 and "1000" in too_many.stderr and "Traceback" not in too_many.stderr

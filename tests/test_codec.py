@@ -302,6 +302,10 @@ def assert_same_postings(ix_a, ix_b):
         for d in range(A.doc_count_all()):
             assert A.stored_fields(d) == B.stored_fields(d)
         for fn in schema.names():
+            # `indexed` is when each index was written (index.stamps): the
+            # batch writer stamps its batches itself.
+            if fn == "indexed":
+                continue
             if schema[fn].column_type and A.has_column(fn):
                 ca, cb = A.column_reader(fn), B.column_reader(fn)
                 assert [ca[d] for d in range(A.doc_count_all())] == [cb[d] for d in range(B.doc_count_all())]

@@ -20,7 +20,37 @@ KAGAWA = 8  # of them mention 香川真司 (the odd ones)
 IT = 6
 CARS = 4
 XSS_ID = "xss-article"
+# One wire story twice: the second a corrected copy under a new headline
+# (index.dedup makes them one hit with 「類似記事 1 件」).
+WIRE_BODY = ("気象庁によると、大型の台風12号は四日午後、紀伊半島の南の海上を北へ進んでいる。"
+             "中心の気圧は九百五十ヘクトパスカル、最大風速は四十メートルで、五日朝には近畿地方に上陸するおそれがある。"
+             "気象庁は土砂災害や河川の氾濫、高潮に厳重な警戒を呼びかけている。"
+             "各地の鉄道会社は計画運休を検討しており、航空各社も欠航を決めた便がある。")
+WIRE = [
+    {"id": "wire-1", "url": "https://example.com/wire/1", "title": "台風12号、あす近畿に上陸のおそれ",
+     "body": WIRE_BODY, "date": "2013-09-04T15:00:00+09:00", "tags": ["台風"], "category": "topic-news"},
+    {"id": "wire-2", "url": "https://example.com/wire/2", "title": "【訂正】大型台風、近畿に上陸か",
+     "body": WIRE_BODY.replace("九百五十", "九百四十五") + "（共同）", "date": "2013-09-04T18:00:00+09:00",
+     "tags": ["台風"], "category": "topic-news"},
+]
 XSS_BODY = "本文に<script>window.__xss = 1; alert('xss')</script>と<img src=x onerror=alert(2)>が含まれるサッカーの記事。"
+
+
+# One sentence of its own per article, so that no two of them are
+# near-copies of one story (index.dedup collapses those into one hit).
+OWN_SENTENCES = [
+    "前半は風が強く、選手たちは長いボールを多用した。", "会場の周辺では朝から交通規制が敷かれていた。",
+    "地元の子供たちが試合前に花束を贈った。", "降り続いた雨でピッチの状態は悪かった。",
+    "スタンドには応援団の太鼓の音が響いた。", "試合後の記者会見は一時間近くに及んだ。",
+    "新しく加わった若手が初めて先発に名を連ねた。", "審判の判定をめぐって一時騒然となる場面もあった。",
+    "チームは前日に現地入りして調整を重ねていた。", "主将は終了間際の失点を悔やんだ。",
+    "入場券は発売から数分で売り切れたという。", "けがから復帰した選手が後半に出場した。",
+    "夜には気温が五度まで下がり、観客は毛布を持ち込んだ。", "テレビ中継の視聴率は二割を超えた。",
+    "監督は交代の判断が遅れたと認めた。", "予約は公式サイトで受け付けている。",
+    "価格は前の機種より一万円ほど高い。", "発売日には販売店の前に長い列ができた。",
+    "電池の持ちが良くなったことが売りだ。", "画面は前の機種より一回り大きくなった。",
+    "重さは百五十グラムを切った。",
+]
 
 
 def web_articles() -> list:
@@ -34,7 +64,8 @@ def web_articles() -> list:
             "url": f"https://example.com/sports/{i}",
             "title": f"サッカー日本代表、{where}で親善試合 第{i + 1}報",
             "body": f"サッカー日本代表の{who}選手が{where}で行われた親善試合に出場した。"
-                    f"試合は{i % 4 + 1}対{i % 3}で終わり、監督は次の試合に向けて練習を続けると話した。",
+                    f"試合は{i % 4 + 1}対{i % 3}で終わり、監督は次の試合に向けて練習を続けると話した。"
+                    + OWN_SENTENCES[i],
             "date": f"2012-{i % 6 + 1:02d}-{i % 27 + 1:02d}T10:00:00+09:00",
             "tags": ["サッカー", "日本代表"],
             "category": "sports-watch",
@@ -46,7 +77,7 @@ def web_articles() -> list:
             "url": f"https://example.com/it/{i}",
             "title": f"アップルが東京で新しいiPhoneを発表 その{i + 1}",
             "body": "アップルは東京で記者会見を開き、新しいスマートフォンのiPhoneを発表した。"
-                    "スマートフォンの販売台数は増え続けている。",
+                    "スマートフォンの販売台数は増え続けている。" + OWN_SENTENCES[SPORTS + i],
             "date": f"2012-0{i % 3 + 7}-15T12:00:00+09:00",
             "tags": ["スマートフォン"],
             "category": "it-life-hack",
@@ -70,6 +101,7 @@ def web_articles() -> list:
         "tags": ["<i>タグ</i>"],
         "category": "topic-news",
     })
+    out.extend(WIRE)
     return out
 
 
@@ -524,3 +556,86 @@ def test_article_ids_with_slashes(sample_index):
     assert d["id"] == article_id and "<mark>習近平</mark>" in d["body_html"]
     similar = get_json(client, "/api/articles/" + quote(article_id, safe="") + "/similar")
     assert similar["id"] == article_id and similar["hits"] == []
+
+
+# ---------------------------------------------------------------------------
+# Near-copies, feeds and exports (issue 15)
+
+
+def test_near_copies_are_one_hit_with_their_duplicates(client):
+    d = get_json(client, "/api/search?q=台風")
+    assert d["collapsed"] and d["total"] == 1 and d["total_articles"] == 2
+    [hit] = d["hits"]
+    other = "wire-2" if hit["id"] == "wire-1" else "wire-1"
+    assert hit["duplicates"] == [other] and hit["copies"][0]["id"] == other
+    every = get_json(client, "/api/search?q=台風&collapse=0")
+    assert not every["collapsed"] and every["total"] == every["total_articles"] == 2
+    assert all("duplicates" not in h for h in every["hits"])
+    html = client.get("/search?q=台風").get_data(as_text=True)
+    assert "類似記事 1 件" in html and "<details class=\"duplicates\">" in html
+    assert "collapse=0" in html  # a link that shows every copy
+    page = client.get("/article?id=wire-1").get_data(as_text=True)
+    assert "類似記事" in page and "article?id=wire-2" in page
+    assert get_json(client, "/api/articles/wire-2")["copies"][0]["id"] == "wire-1"
+
+
+def test_results_page_links_its_feed_and_csv(client):
+    html = client.get("/search?q=サッカー&category=sports-watch").get_data(as_text=True)
+    assert ('<link rel="alternate" type="application/atom+xml"' in html
+            and 'href="/feed?q=%E3%82%B5%E3%83%83%E3%82%AB%E3%83%BC&amp;category=sports-watch"' in html)
+    assert 'href="/export.csv?q=%E3%82%B5%E3%83%83%E3%82%AB%E3%83%BC&amp;category=sports-watch"' in html
+    assert "CSV でダウンロード" in html
+
+
+def test_feed_of_a_search_is_valid_atom(client):
+    import feedparser
+
+    r = client.get("/feed?q=サッカー&category=sports-watch")
+    assert r.status_code == 200 and r.mimetype == "application/atom+xml"
+    feed = feedparser.parse(r.data)
+    assert not feed.bozo, feed.bozo_exception
+    assert feed.version == "atom10" and "サッカー" in feed.feed.title
+    assert len(feed.entries) == SPORTS
+    dates = [e.published_parsed for e in feed.entries]
+    assert dates == sorted(dates, reverse=True)  # newest first
+    assert {e.link for e in feed.entries} == {f"https://example.com/sports/{i}" for i in range(SPORTS)}
+    assert all(e.summary for e in feed.entries)
+    # An article without a web address links to its page on this site.
+    raw = client.get("/feed?q=太字").data
+    xss = feedparser.parse(raw).entries[0]
+    assert xss.link == "http://localhost/article?id=xss-article"
+    assert "<script>" in xss.summary and b"<script>" not in raw  # text, escaped in the XML
+    assert client.get('/feed?q="サッカー').status_code == 400
+
+
+def test_feed_of_a_saved_search(client, web_index):
+    import feedparser
+
+    from search.alerts import add, remove
+
+    add(web_index, "台風速報", "台風", {"category": ["topic-news"]})
+    try:
+        feed = feedparser.parse(client.get("/feed?alert=台風速報").data)
+        assert not feed.bozo and "台風速報" in feed.feed.title
+        assert [e.link for e in feed.entries] in (["https://example.com/wire/2"], ["https://example.com/wire/1"])
+    finally:
+        remove(web_index, "台風速報")
+    assert client.get("/feed?alert=台風速報").status_code == 404
+
+
+def test_csv_export_with_provenance(client):
+    import csv
+    import io
+
+    r = client.get("/export.csv?q=サッカー&sort=date")
+    assert r.status_code == 200 and r.mimetype == "text/csv"
+    assert r.headers["Content-Disposition"].startswith('attachment; filename="news-search-')
+    assert r.data.startswith("\ufeff".encode("utf-8"))  # a BOM, for Excel
+    rows = list(csv.DictReader(io.StringIO(r.data.decode("utf-8-sig"), newline="")))
+    assert len(rows) == SPORTS + 1 and [int(row["rank"]) for row in rows] == list(range(1, SPORTS + 2))
+    assert {row["query"] for row in rows} == {"サッカー"} and rows[0]["sort"] == "date"
+    assert rows[0]["total_hits"] == str(SPORTS + 1) and rows[0]["index_documents"] == str(len(web_articles()))
+    assert json.loads(rows[0]["index_versions"])["schema_version"] >= 7
+    xss = next(row for row in rows if row["id"] == XSS_ID)
+    assert xss["title"].startswith("<b>太字</b>")  # data, as written: a CSV is not a page
+    assert client.get("/export.csv?q=サッカー&limit=5000").status_code == 400

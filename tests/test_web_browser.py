@@ -17,6 +17,7 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -232,3 +233,43 @@ def test_script_in_article_is_text_and_never_runs(driver, base_url):
     wait_for(d, visible(".hit"), "the result")
     assert "<b>太字</b>" in find(d, ".hit-title").text
     assert no_alert(d) and d.execute_script("return typeof window.__xss") == "undefined"
+
+
+def test_duplicate_group_expands_and_the_csv_link_downloads(driver, base_url, tmp_path):
+    import csv
+    import io
+
+    d = driver
+    d.get(f"{base_url}/search?q=台風")
+    wait_for(d, visible(".hit"), "the result")
+    assert len(find_all(d, ".hit")) == 1  # two copies of one wire story: one hit
+    details = find(d, ".hit details.duplicates")
+    summary = find(d, ".hit details.duplicates summary")
+    assert summary.text == "類似記事 1 件"
+    copy_link = find(d, ".hit details.duplicates li a")
+    assert not copy_link.is_displayed()  # folded until asked
+    summary.click()
+    wait_for(d, lambda _: copy_link.is_displayed(), "the copy listed once the group is opened")
+    assert details.get_attribute("open") is not None
+    copy_link.click()
+    wait_for(d, visible(".article-body"), "the copy's article page")
+    assert "台風" in find(d, "h1.article-title").text
+    assert "類似記事" in find(d, "section.copies").text  # and it lists its own copy
+
+    # The CSV link: Chromium saves the file where it is told to.
+    d.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)})
+    d.get(f"{base_url}/search?q=サッカー&category=sports-watch")
+    wait_for(d, visible("a.export-csv"), "the CSV link")
+    find(d, "a.export-csv").click()
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
+        done = [p for p in tmp_path.glob("news-search-*.csv")]
+        if done:
+            break
+        time.sleep(0.2)
+    assert done, f"no CSV downloaded into {tmp_path}: {list(tmp_path.iterdir())}"
+    data = done[0].read_bytes()
+    assert data.startswith("\ufeff".encode("utf-8"))
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    assert len(rows) == SPORTS and {r["category"] for r in rows} == {"sports-watch"}
+    assert find_all(d, 'link[rel="alternate"][type="application/atom+xml"]')

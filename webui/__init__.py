@@ -105,6 +105,8 @@ def search_params(args=None) -> dict:
         "sort": args.get("sort", "relevance").strip() or "relevance",
         "filters": filters,
         "too_many": too_many,
+        # near-copies as one hit (index.dedup); collapse=0 shows them all
+        "collapse": flag(args, "collapse"),
     }
 
 
@@ -194,9 +196,10 @@ def create_app(index_dir=None, config=None) -> Flask:
                                                app.config.get("ALIASES"), app.config.get("BACKEND"),
                                                app.config.get("OPENSEARCH_URL"))
 
-    from webui import api, views
+    from webui import api, exports, views
 
     app.register_blueprint(views.bp)
+    app.register_blueprint(exports.bp)
     app.register_blueprint(api.bp, url_prefix="/api")
     views.register_error_pages(app)
     app.before_request(_use_index_dictionary)

@@ -20,7 +20,6 @@ the index is missing or unusable.
 
 from __future__ import annotations
 
-import datetime as dt
 
 from flask import Blueprint, jsonify, request
 from werkzeug.routing import PathConverter
@@ -48,23 +47,6 @@ class ApiError(Exception):
         self.status = status
 
 
-def article_json(article: dict) -> dict:
-    """An article from Searcher.get with its date as ISO text and in Japanese."""
-    from search.dates import format_japanese
-
-    from search.dates import format_wareki
-
-    out = dict(article)
-    date = out.get("date")
-    if isinstance(date, dt.datetime):
-        out["date"] = date.isoformat()
-        out["date_ja"] = format_japanese(date)
-        out["date_wareki"] = format_wareki(date)
-    else:
-        out["date_ja"] = out["date_wareki"] = ""
-    return out
-
-
 def run_search(params: dict, *, facets=True, recency=True, snippets=True, synonyms=True, explain=False) -> dict:
     """search() for parsed request parameters, as a dict (with what to try
     instead when nothing is found).  Shared by the page."""
@@ -83,6 +65,7 @@ def run_search(params: dict, *, facets=True, recency=True, snippets=True, synony
         snippets=snippets,
         synonyms=synonyms,
         explain=explain,
+        collapse=params.get("collapse", True),
     )
     out = result.to_dict()
     out["sort"] = params["sort"]
@@ -121,7 +104,7 @@ def suggest():
 @bp.get("/articles/<article_id:article_id>", merge_slashes=False)
 def article(article_id):
     query = request.args.get("q", "").strip() or None
-    return jsonify(article_json(get_searcher().get(article_id, query=query)))
+    return jsonify(get_searcher().get(article_id, query=query))
 
 
 @bp.get("/articles/<article_id:article_id>/similar", merge_slashes=False)
@@ -194,7 +177,7 @@ def synonyms():
 @bp.get("/health")
 def health():
     searcher = get_searcher()
-    result = searcher.search("", page=1, per_page=1, facets=False, snippets=False)
+    result = searcher.search("", page=1, per_page=1, facets=False, snippets=False, collapse=False)
     return jsonify({"status": "ok", "documents": result.total})
 
 

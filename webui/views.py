@@ -88,6 +88,7 @@ class SearchState:
         self.per_page = params["per_page"]
         self.sort = params["sort"]
         self.filters = params["filters"]
+        self.collapse = params.get("collapse", True)
 
     def _pairs(self, q, sort, per_page, page, filters):
         pairs = []
@@ -104,7 +105,25 @@ class SearchState:
             pairs.append(("per_page", per_page))
         if page and str(page) != "1":
             pairs.append(("page", page))
+        if not self.collapse:
+            pairs.append(("collapse", "0"))
         return pairs
+
+    def feed_url(self) -> str:
+        """The Atom feed of this search (newest first, whatever the sort)."""
+        pairs = [p for p in self._pairs(self.q, None, None, None, self.filters) if p[0] != "collapse"]
+        return "/feed" + ("?" + urlencode(pairs) if pairs else "")
+
+    def export_url(self) -> str:
+        """The CSV download of this search (its sort, up to the export limit)."""
+        pairs = self._pairs(self.q, self.sort, None, None, self.filters)
+        return "/export.csv" + ("?" + urlencode(pairs) if pairs else "")
+
+    def collapse_url(self, collapse: bool) -> str:
+        """This page with near-copies collapsed or shown one by one."""
+        state = SearchState({"q": self.q, "page": 1, "per_page": self.per_page, "sort": self.sort,
+                             "filters": self.filters, "collapse": collapse})
+        return state.url()
 
     def url(self, page=1, sort=None, per_page=None, filters=None, q=None) -> str:
         """/search with these changes; any change but the page goes to page 1."""
@@ -249,8 +268,6 @@ def search():
 
 @bp.get("/article")
 def article():
-    from webui.api import article_json
-
     article_id = request.args.get("id", "").strip()
     if not article_id:
         return _error_page(400, "記事の ID がありません", "リンクが壊れているようです。")
@@ -262,7 +279,6 @@ def article():
         doc = searcher.get(article_id, query=query or None)
     except QuerySyntaxError:  # a broken query only loses its highlights here
         doc = searcher.get(article_id)
-    doc = article_json(doc)
     related = searcher.similar(article_id, limit=8)
     return render_template("article.html", article=doc, related=related, q=query,
                            state=SearchState(search_params()))

@@ -20,6 +20,7 @@ from whoosh.query.compound import DefaultOr
 
 from index import config
 from index.schema import fold_keyword
+from index.stamps import StampError, indexed_range
 from search.datequery import DateIn
 from search.dates import DateError, parse_bound
 from search.inbody import only_in_body
@@ -216,6 +217,13 @@ def build_filter(filters: dict | None, entity_terms=None):
         raise QuerySyntaxError("date_from or date_to is out of range") from exc
     if start or end:
         clauses.append(DateIn([(start, end)]))
+    # When articles were added (saved-search alerts: search.alerts), read
+    # from the `indexed` column.
+    if filters.get("indexed_after") is not None or filters.get("indexed_until") is not None:
+        try:
+            clauses.append(indexed_range(filters.get("indexed_after"), filters.get("indexed_until")))
+        except StampError as exc:
+            raise QuerySyntaxError(f"indexed_after / indexed_until: {exc}") from exc
     total = 0
     for field in ("tags", "person", "place", "org", "category", "source"):
         values = filters.get(field)
