@@ -2,6 +2,7 @@
 """Benchmark: this engine beside its peers on the livedoor corpus.
 
     python bench/run.py [--corpus PATH] [--quick] [--peers a,b,...] [--skip-cold] [--json [OUT]] [--per-query]
+                        [--backend opensearch [--nodes 3] [--clients 16] [--http-seconds 20]]
 
 For the floor, then this project, then every peer: index the same articles
 in a child process (wall time, docs/s, chars/s, peak RSS of the process
@@ -12,6 +13,16 @@ half -- and P@10 of the precision queries), then time a cold process
 answering one query where the system has a command line.  See
 bench/README.md for what each column means.  The frozen test half is only
 ever shown and saved as aggregates (per kind and subkind).
+
+``--backend opensearch`` starts a 3-node OpenSearch cluster on loopback
+(search.cluster, under the run's temporary folder, with the C2 compiler on:
+the test clusters run C1 only, which starts faster and runs slower) and adds
+the row "this project on OpenSearch" after this project's embedded row:
+the same engine, indexing with its analysis workers into the cluster, the
+same queries through the same Searcher.  Both rows then also get the
+throughput of --clients concurrent HTTP clients for --http-seconds against
+``search serve`` (bench/load.py's clients and query mix), the server with
+one worker per core, on the same two cores as the cluster.
 """
 
 from __future__ import annotations
@@ -246,6 +257,8 @@ MAIN_COLUMNS = [
     ("p95", "p95 ms", "{:.1f}"),
     ("max", "max ms", "{:.1f}"),
     ("cold_ms", "cold ms", "{:.0f}"),
+    ("http_rps", "HTTP req/s", "{:.1f}"),
+    ("http_p95", "HTTP p95", "{:.0f}"),
     ("tuning.mrr", "MRR tune", "{:.3f}"),
     ("dev.mrr", "MRR dev", "{:.3f}"),
     ("test.mrr", "MRR test", "{:.3f}"),
@@ -308,6 +321,11 @@ def parse_args(argv=None):
                    help="also print the rank of every tuning and dev known item and the P@10 of every precision "
                         "query, per system (never the frozen test set's)")
     p.add_argument("--keep", action="store_true", help="keep the temporary folder with the indexes")
+    p.add_argument("--backend", choices=["whoosh", "opensearch"], default="whoosh",
+                   help="opensearch: also this project on a local OpenSearch cluster, and HTTP throughput")
+    p.add_argument("--nodes", type=int, default=3, help="nodes of the --backend opensearch cluster (3)")
+    p.add_argument("--clients", type=int, default=16, help="concurrent HTTP clients of the throughput run (16)")
+    p.add_argument("--http-seconds", type=float, default=20.0, help="seconds of the throughput run (20)")
     return p.parse_args(argv)
 
 
@@ -387,7 +405,23 @@ def main(argv=None) -> int:
     floor_s = None
     ctx = {"sets": sets, "score_order": score_order, "score_file": score_file, "judge": judge}
 
+    cluster_dir = None
     try:
+        ours = ["ours"]
+        if args.backend == "opensearch":
+            from search import cluster
+
+            missing = cluster.missing_tools()
+            if missing:
+                raise SystemExit(f"--backend opensearch needs {' and '.join(missing)}: run opensearch/install.sh")
+            cluster_dir = tmp / "cluster"
+            log(f"cluster: starting {args.nodes} OpenSearch nodes ...")
+            t = time.perf_counter()
+            info = cluster.start(cluster_dir, nodes=args.nodes, jvm_options=["-XX:TieredStopAtLevel=4"])
+            os.environ["SEARCH_OPENSEARCH_URL"] = info["url"]  # for the workers (engine.EngineOnOpenSearch)
+            report["cluster"] = {"nodes": args.nodes, "start_s": round(time.perf_counter() - t, 1)}
+            log(f"  green in {report['cluster']['start_s']} s at {info['url']}")
+            ours.append("ours-opensearch")
         if not args.skip_floor:
             log("floor: SudachiPy over every title and body ...")
             r = run_worker(["floor", "--jsonl", str(jsonl)], BUILD_TIMEOUT_S)
@@ -399,7 +433,7 @@ def main(argv=None) -> int:
             })
             log(f"  {floor_s:.1f} s, {r['stats']['morphemes']:,} morphemes")
 
-        for name in ["ours"] + peers:
+        for name in ours + peers:
             system = load(name)
             why = system.unavailable()
             if why:
@@ -412,7 +446,7 @@ def main(argv=None) -> int:
             except RuntimeError as exc:
                 # A peer that fails or times out is reported, not fatal: the
                 # other systems' figures still count.  This project's is.
-                if name == "ours":
+                if name.startswith("ours"):
                     raise
                 log(f"{system.name}: failed: {exc}")
                 report["skipped"][system.name] = f"failed: {str(exc).splitlines()[0]}"
@@ -423,6 +457,10 @@ def main(argv=None) -> int:
             if not args.keep:
                 shutil.rmtree(tmp / name, ignore_errors=True)
     finally:
+        if cluster_dir is not None:
+            from search import cluster
+
+            cluster.stop(cluster_dir)
         score_file.unlink(missing_ok=True)
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -452,7 +490,7 @@ def bench_system(name, system, args, tmp, jsonl, engine_source, queries_file, st
     if name.startswith("whoosh-") and args.peer_procs != 1:
         build_args += ["--opts", json.dumps({"procs": args.peer_procs})]
     b = run_worker(build_args, BUILD_TIMEOUT_S)
-    size = dir_size(str(index_dir))
+    size = system.size(str(index_dir)) if hasattr(system, "size") else dir_size(str(index_dir))
     secs = b["seconds"]
     row = {
         "name": system.name, "index_s": secs, "docs_s": stats["docs"] / secs,
@@ -500,6 +538,13 @@ def bench_system(name, system, args, tmp, jsonl, engine_source, queries_file, st
             if cold["returncode"] != 0:
                 log(f"  cold run exited {cold['returncode']}: {cold['stderr']}")
             row["cold_ms"] = cold["median_ms"]
+    http = None
+    if args.backend == "opensearch" and hasattr(system, "serve_args"):
+        log(f"  HTTP: {args.clients} clients for {args.http_seconds:.0f} s through `search serve` ...")
+        http = measure_http(system.serve_args(str(index_dir)), args.clients, args.http_seconds)
+        row.update({"http_rps": http["requests_per_second"], "http_p95": http["p95_ms"]})
+        log(f"  {http['requests_per_second']} req/s, p50 {http['p50_ms']} ms, p95 {http['p95_ms']} ms, "
+            f"errors {http['errors']}")
     shown = ", ".join(f"{s} {_fmt(row.get(f'{s}.mrr'), '{:.3f}')}" for s in sets)
     log(f"  MRR@10 {shown}; P@10 {_fmt(row['p10'], '{:.3f}')}; warm p95 {_fmt(row['p95'], '{:.1f}')} ms"
         + (f", cold {cold['median_ms']:.0f} ms" if cold else ""))
@@ -508,7 +553,7 @@ def bench_system(name, system, args, tmp, jsonl, engine_source, queries_file, st
     detail = {
         "build": b, "size": size, "query_open_ms": q["open_ms"], "errors": q["errors"],
         "score_errors": score_errors,
-        "query_mapping": system.query_mapping, "cold": cold, "quality": qual,
+        "query_mapping": system.query_mapping, "cold": cold, "quality": qual, "http": http,
         "precision": {**{k: v for k, v in prec.items() if k != "per_query"},
                       "per_query": [{k: v for k, v in p.items()} for p in prec["per_query"]]},
         # The timed queries only (tuning set and latency queries): never a
@@ -519,6 +564,26 @@ def bench_system(name, system, args, tmp, jsonl, engine_source, queries_file, st
         ],
     }
     return row, detail
+
+
+def measure_http(serve_args, clients, seconds) -> dict:
+    """Requests/s and latency of ``clients`` concurrent keep-alive clients
+    (bench/load.py's) against `search serve SERVE_ARGS` on a free loopback
+    port, one server worker per core."""
+    import load as http_load
+
+    port = http_load.free_port()
+    env = dict(os.environ)
+    env.pop("SEARCH_INDEX", None)
+    server = subprocess.Popen(
+        http_load.search_command() + ["serve", *serve_args, "--host", "127.0.0.1", "--port", str(port),
+                                      "--workers", str(os.cpu_count() or 1)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=BENCH.parent, start_new_session=True)
+    try:
+        http_load.wait_until_healthy("127.0.0.1", port, server)
+        return http_load.load("127.0.0.1", port, clients, seconds, 10_000_000)
+    finally:
+        http_load.stop_server(server)
 
 
 def print_report(rows, report, sets, precision, query_set, args, total_s):
@@ -533,7 +598,8 @@ def print_report(rows, report, sets, precision, query_set, args, total_s):
     print("index s: wall of the indexing call | kchars/s: title+body characters | peak MB: summed RSS of the "
           "indexing process tree | x floor: index s / floor s | size MB: bytes on disk (10^6) | x raw: size / "
           "UTF-8 title+body | p50/p95/max: warm in-process query | cold ms: median fresh CLI process "
-          f"({args.cold_query!r}) | MRR tune/dev/test: MRR@10 of the three known-item sets (below) | "
+          f"({args.cold_query!r}) | HTTP req/s, p95: {args.clients} clients through `search serve` "
+          f"(--backend opensearch runs only) | MRR tune/dev/test: MRR@10 of the three known-item sets (below) | "
           f"P@10: the {len(precision)} precision queries, judged by bench/eval/judge.py")
 
     quality_rows = [r for r in rows if r["name"] != "floor (SudachiPy)"]
@@ -581,7 +647,8 @@ def print_report(rows, report, sets, precision, query_set, args, total_s):
 def print_targets(ours, rows, report, args):
     print()
     print("targets (this project):")
-    peer_rows = [r for r in rows if r["name"] not in ("this project", "floor (SudachiPy)")]
+    # (this project on OpenSearch is this project, not a peer to beat)
+    peer_rows = [r for r in rows if not r["name"].startswith("this project") and r["name"] != "floor (SudachiPy)"]
 
     def verdict(ok):
         return {None: "n/a ", True: "PASS", False: "MISS", "tie": "TIE "}[ok]

@@ -79,6 +79,10 @@ def load(name: str) -> System:
         from engine import Engine
 
         return Engine()
+    if name == "ours-opensearch":  # run.py --backend opensearch
+        from engine import EngineOnOpenSearch
+
+        return EngineOnOpenSearch()
     module, cls = PEERS[name].split(":")
     mod = importlib.import_module(f"peers.{module}")
     return getattr(mod, cls)()
