@@ -207,7 +207,6 @@ def decide(analysis, model: Model) -> list:
     gtags = lexicon_tags(text, ms, segs)
     ztags = lexicon_tags(text, ms, segs, model.gazetteer, model.gazetteer_prefixes)
     found = []
-    by_token = model.caches[0]
     prune = model.settings.prune
     for first, last in segs:
         if not ztags[first] and _plainly_not_a_name(ms, kinds, first, last, rtags, gtags, model, prune):

@@ -311,7 +311,7 @@ class _OrgScan:
 
     def step(self, j: int) -> int:
         s = self.scan
-        ms, kinds = s.ms, s.kinds
+        ms = s.ms
         if ms[j].surface in lx.COMPANY_PREFIXES:
             end = self._company_after(j)
             if end is not None:
