@@ -331,6 +331,16 @@ def test_export_matches_the_embedded_index_and_migrate_copies_it(pair, cluster_u
         _drop(cluster_url, "test-migrated")
 
 
+def test_alerts_say_they_need_the_embedded_index(pair):
+    """Saved-search alerts read indexed stamps the cluster does not hold
+    yet: a clear refusal, not an AttributeError from deep inside."""
+    from search.alerts import AlertsUnsupported
+
+    _, o = pair
+    with pytest.raises(AlertsUnsupported, match="OpenSearch backend does not record"):
+        o.last_indexed()
+
+
 def test_web_app_answers_alike_on_both_backends(pair, cluster_url):
     """The web app (pages and JSON API) over the cluster, as `search serve
     --backend opensearch` runs it, warm-up included: the same answers as

@@ -479,6 +479,16 @@ class OpenSearchSearcher(Suggestions):
         gen = self._generation()
         return self._render_hits(answer["hits"]["hits"], gen.view(self), snippets=True)
 
+    def last_indexed(self):
+        """Saved-search alerts (search.alerts) read up to the newest
+        ``indexed`` stamp (index.stamps); the cluster's documents do not
+        carry those stamps yet, so alerts cannot run on a cluster."""
+        from search.alerts import AlertsUnsupported
+
+        raise AlertsUnsupported(f"saved-search alerts need the time each article was indexed, which the "
+                                f"OpenSearch backend does not record yet (index {self.index} on "
+                                f"{public_url(self.url)}); use them with an embedded index")
+
     def stored_articles(self, page_size: int = 500):
         """The stored fields of every article (what index.schema.from_stored
         reads), sorted by id, as the embedded index's export gives them: for
