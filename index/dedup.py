@@ -204,7 +204,14 @@ def _probe_sequences() -> list:
     return out
 
 
-_PROBES = _probe_sequences()
+_PROBES = None  # built on first use: a cold `search query` that collapses nothing never pays for it
+
+
+def _probes() -> list:
+    global _PROBES
+    if _PROBES is None:
+        _PROBES = _probe_sequences()
+    return _PROBES
 
 
 def _minima(hashes) -> list:
@@ -221,9 +228,9 @@ def _minima_numpy(terms) -> tuple | None:
     """The same (minima, number of distinct shingles) as the pure-Python
     path, with NumPy (2 to 3 times faster on an article; None when it does
     not apply)."""
-    if _np is None or len(terms) < SHINGLE_TERMS:
+    np = _numpy()
+    if np is None or len(terms) < SHINGLE_TERMS:
         return None
-    np = _np
     h = np.array(_term_hashes_of(terms), dtype=np.uint64)
     with np.errstate(over="ignore"):  # uint64 arithmetic wraps, as the & _MASK64 of the pure version
         x = h[:-2] * np.uint64(_M1) + h[1:-1] * np.uint64(_M2) + h[2:]
@@ -235,10 +242,19 @@ def _minima_numpy(terms) -> tuple | None:
     return slots.tolist(), len(x)
 
 
-try:  # NumPy is optional here: the pure-Python path gives the same signatures
-    import numpy as _np
-except ImportError:  # pragma: no cover
-    _np = None
+_NUMPY = []
+
+
+def _numpy():
+    """NumPy, imported on first use (it costs a cold command half a second),
+    or None: the pure-Python paths give the same signatures and groups."""
+    if not _NUMPY:
+        try:
+            import numpy
+        except ImportError:  # pragma: no cover
+            numpy = None
+        _NUMPY.append(numpy)
+    return _NUMPY[0]
 
 
 def _dense(slots) -> list | None:
@@ -250,7 +266,7 @@ def _dense(slots) -> list | None:
         dense = list(slots)
         for i, full in enumerate(filled):
             if not full:
-                for j in _PROBES[i]:
+                for j in _probes()[i]:
                     if filled[j]:
                         dense[i] = slots[j]
                         break
@@ -531,7 +547,7 @@ def _near_pairs_numpy(sigs, rule: Rule) -> list:
     """The same lists as _near_pairs_python, with NumPy: the pairs that
     share a band come from sorting each band's keys, their slots are
     compared in chunks (a tenth of the time on livedoor)."""
-    np = _np
+    np = _numpy()
     n = len(sigs)
     table = np.frombuffer(b"".join(sigs), dtype="<u4").reshape(n, SLOTS + 2)
     slots = np.ascontiguousarray(table[:, :SLOTS])
@@ -585,7 +601,7 @@ def group(items, rule: Rule = DEFAULT_RULE, fast: bool = True) -> list:
     not with its square.  ``fast=False``: without NumPy (the same groups)."""
     items = sorted(((k, s, w) for k, s, w in items if s and len(s) == SIGNATURE_BYTES), key=_order)
     sigs = [s for _, s, _ in items]
-    nears = _near_pairs_numpy(sigs, rule) if fast and _np is not None and sigs else _near_pairs_python(sigs, rule)
+    nears = _near_pairs_numpy(sigs, rule) if fast and _numpy() is not None and sigs else _near_pairs_python(sigs, rule)
     unpacked = {}
 
     def values(i):
@@ -643,6 +659,65 @@ def group_index(reader, rule: Rule = DEFAULT_RULE, dates=None) -> list:
     return out
 
 
+# The group index of the committed documents, kept beside the index so a
+# one-shot `search query` does not compute it (a second on livedoor): written
+# by `search index` when it finishes, and by the first Searcher that needs
+# it after any other commit.
+GROUPS_FILE = "search-groups.json"
+def article_dates(reader) -> list:
+    """Per docnum, the article's date as the ``date`` column holds it (None
+    when it has none): what orders the members of a group."""
+    import datetime as dt
+
+    from whoosh.util.times import datetime_to_long
+
+    no_date = datetime_to_long(dt.datetime(9000, 1, 1))  # the column's filler for none
+    n = reader.doc_count_all()
+    dates = [None] * n
+    # Segment by segment: a segment whose articles have no date has no date
+    # column, and Whoosh's multi-segment column reader then misplaces values.
+    for leaf, offset in _leaves(reader):
+        if "date" not in leaf.schema.names() or not leaf.has_column("date"):
+            continue
+        column = leaf.column_reader("date", translate=False)
+        for docnum in range(leaf.doc_count_all()):
+            v = column[docnum]
+            if 0 < v < no_date:
+                dates[offset + docnum] = v
+    return dates
+
+
+def _groups_key(reader) -> str:
+    segments = sorted(leaf._segment.segment_id() for leaf, _ in _leaves(reader) if hasattr(leaf, "_segment"))
+    return f"{DEDUP_VERSION}:{reader.doc_count_all()}:{reader.doc_count()}:{','.join(segments)}"
+
+
+def cached_group_index(index_dir, reader, dates=None, rule: Rule = DEFAULT_RULE) -> list:
+    """group_index of ``reader``, read from the index folder when it was
+    saved for exactly these segments and deletions, else computed and saved
+    (best effort: a read-only folder only means computing it each time)."""
+    import json
+    import os
+    from pathlib import Path
+
+    path = Path(index_dir) / GROUPS_FILE
+    key = _groups_key(reader)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("key") == key and len(data.get("group_of") or ()) == reader.doc_count_all():
+            return data["group_of"]
+    except (OSError, ValueError, AttributeError):
+        pass
+    group_of = group_index(reader, rule, dates=dates if dates is not None else article_dates(reader))
+    tmp = path.with_name(f".{GROUPS_FILE}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(json.dumps({"key": key, "group_of": group_of}, separators=(",", ":")), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+    return group_of
+
+
 def collapse(ranked, group_of) -> list:
     """Results with one entry per group: ``ranked`` is a list of docnums
     (best first), ``group_of`` maps a docnum to its group (group_index, or
@@ -668,7 +743,7 @@ def count_groups(docnums, group_of) -> int:
 
 
 __all__ = [
-    "BANDS", "BAND_ROWS", "DEDUP_VERSION", "DEFAULT_RULE", "Group", "INDEX_BANDS", "Rule", "SHINGLE_TERMS",
+    "GROUPS_FILE", "article_dates", "cached_group_index", "BANDS", "BAND_ROWS", "DEDUP_VERSION", "DEFAULT_RULE", "Group", "INDEX_BANDS", "Rule", "SHINGLE_TERMS",
     "SIGNATURE_BYTES", "SLOTS", "article_signature", "band_terms", "batch_near_copies", "collapse", "copies_of",
     "count_groups", "dedup_terms", "document_fields", "group", "group_index", "is_near_copy", "near_copies",
     "same_title", "schema_fields", "shingle_count", "shingle_hashes", "signature", "signature_of", "similarity",

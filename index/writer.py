@@ -176,6 +176,12 @@ class WhooshSink:
             self.bw.optimize()
             on_stage("merged")
         write_meta(self.index_dir)
+        # The near-copy groups of what is now committed, so the next
+        # `search query` reads them instead of computing them.
+        from index.dedup import cached_group_index
+
+        with self.ix.reader() as reader:
+            cached_group_index(self.index_dir, reader)
 
 
 def open_sink(index=None, *, backend=None, url=None, procs=None):

@@ -59,12 +59,11 @@ class EntityView:
         self.members = {}  # (type, group key) -> indexed values
         for typ in ENTITY_TYPES:
             forms = {}
-            for per_doc in [values[typ]]:
-                for doc_values in per_doc:
-                    for value in doc_values:
-                        key = self._key(typ, value)
-                        self.group_of[(typ, value)] = key
-                        forms.setdefault(key, Counter())[display_form(value)] += 1
+            group_of = self.group_of
+            occurrences = Counter(value for doc_values in values[typ] for value in doc_values)
+            for value, count in occurrences.items():  # each distinct name once (the alias lookup is the cost)
+                key = group_of[(typ, value)] = self._key(typ, value)
+                forms.setdefault(key, Counter())[display_form(value)] += count
             for key, counts in forms.items():
                 alias_set = aliases.set_of(next(iter(counts)), typ)
                 self.display[(typ, key)] = alias_set.canonical if alias_set else choose_display(counts)
@@ -92,11 +91,15 @@ class EntityView:
             for docnum, doc_values in enumerate(values[typ]):
                 groups = {(typ, self.group_of[(typ, v)]) for v in doc_values}
                 counts.setdefault(self.publisher[docnum], Counter()).update(groups)
+        keys = {}
         for docnum, credited in enumerate(field_values(reader, CREDITED_FIELD, n)):
             for item in credited:
                 typ, _, name = item.partition(":")
                 if typ in ENTITY_TYPES:
-                    credits.setdefault(self.publisher[docnum], Counter())[(typ, self._key(typ, name))] += 1
+                    key = keys.get(item)
+                    if key is None:
+                        key = keys[item] = self._key(typ, name)
+                    credits.setdefault(self.publisher[docnum], Counter())[(typ, key)] += 1
         return boilerplate_names(counts, dict(articles), credits)
 
     def _names_of(self, typ, per_doc) -> list:

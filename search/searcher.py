@@ -318,7 +318,7 @@ class WhooshSearcher:
             with self._lock:
                 gen = self._generations.get(key)
                 if gen is None:
-                    gen = Generation(s.reader())
+                    gen = Generation(s.reader(), self.index_dir)
                     self._generations = {key: gen}  # drop older generations
         return gen
 

@@ -256,3 +256,30 @@ def test_signatures_survive_batches_merges_and_deletions(tmp_path):
     # original only through their common headline, which the new first
     # copy does not have, so it stands alone.
     assert groups() == [sorted(a["id"] for a in (HEADLINE, FIGURE, CREDIT))]
+
+
+def test_groups_are_kept_beside_the_index_for_the_next_process(tmp_path):
+    """`search index` leaves the group index in the folder (a one-shot
+    `search query` reads it instead of computing it); any later commit, a
+    deletion too, makes it stale, and the next Searcher computes it anew."""
+    from index.writer import delete
+
+    index_dir = tmp_path / "index"
+    articles = (BASE,) + COPIES + OTHERS
+    index_paths([write_jsonl(tmp_path / "all.jsonl", articles)], index_dir, procs=1)
+    saved = json.loads((index_dir / dedup.GROUPS_FILE).read_text(encoding="utf-8"))
+    ix = index.storage.open_index(index_dir)
+    with ix.reader() as reader:
+        assert saved["group_of"] == dedup.group_index(reader, dates=dedup.article_dates(reader))
+        ids = reader.column_reader("id")
+        wire = {ids[d] for d, g in enumerate(saved["group_of"]) if g == saved["group_of"][0] or d == saved["group_of"][0]}
+    with Searcher(index_dir) as s:
+        assert s.search("地震", per_page=20, facets=False).total == 1
+    assert delete(["wire/base"], index_dir) == 1
+    with Searcher(index_dir) as s:
+        result = s.search("地震", per_page=20, facets=False)
+        # the rewrite stood by the original only (see the test above): two groups now
+        assert result.total == 2 and result.total_articles == len(COPIES)
+    again = json.loads((index_dir / dedup.GROUPS_FILE).read_text(encoding="utf-8"))
+    assert again["key"] != saved["key"]  # recomputed for the commit that deleted
+    assert "wire/base" in wire
