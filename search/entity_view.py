@@ -158,12 +158,23 @@ def merge_short_names(counts: Counter) -> Counter:
     香川真司, unless 香川照之 is counted too (then neither can be told).
     Within an article this is resolve_in_article's job; across articles only
     the result's own names say which 香川 is meant."""
+    # The longer names by each prefix and suffix a short name can be
+    # (SHORT_NAME_CHARS characters at most), so each short name finds its
+    # candidates in one look-up: a broad query counts thousands of names,
+    # and scanning all of them for each short one took most of its time.
+    by_start, by_end = {}, {}
+    for n in counts:
+        for k in range(1, min(SHORT_NAME_CHARS, len(n) - 1) + 1):
+            by_start.setdefault(n[:k], []).append(n)
+            if k >= 2:
+                by_end.setdefault(n[-k:], []).append(n)
     out = Counter(counts)
     for short in [n for n in counts if len(n) <= SHORT_NAME_CHARS and "・" not in n]:
-        full = [n for n in counts if n != short and len(n) > len(short)
-                and (n.startswith(short) or (len(short) >= 2 and n.endswith(short)))]
+        full = set(by_start.get(short, ()))
+        if len(full) < 2:
+            full.update(by_end.get(short, ()))
         if len(full) == 1:
-            out[full[0]] += out.pop(short, 0)
+            out[next(iter(full))] += out.pop(short, 0)
     return out
 
 
