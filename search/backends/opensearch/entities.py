@@ -232,7 +232,9 @@ class ClusterEntityView:
             special = set(self.special[typ])
             counts = Counter()
             for b in (aggregations.get(typ) or {}).get("buckets") or []:
-                key = self.group_of.get((typ, b["key"]), self._key(typ, b["key"]))
+                key = self.group_of.get((typ, b["key"]))
+                if key is None:  # (not as get's default: that computed the key of every bucket, every search)
+                    key = self._key(typ, b["key"])
                 if key in special:
                     continue
                 counts[self.display.get((typ, key), b["key"])] += b["doc_count"]
