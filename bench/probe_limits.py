@@ -103,6 +103,7 @@ def main(argv=None) -> int:
                     t.join()
                 status = results[0][0]
                 rows.append((max(r[1] for r in results), max(r[2] for r in results), status, route, name))
+                print(f"  {rows[-1][0]:8.3f} s {rows[-1][1]:9,d} B {status}  {route:<12} {name}", flush=True)
     finally:
         stop_server(server)
     rows.sort(reverse=True)
