@@ -33,6 +33,9 @@ def feed():
     if name:
         from search.alerts import AlertError, get
 
+        if getattr(searcher, "index_dir", None) is None:  # a cluster keeps no saved searches (yet)
+            abort(404)
+
         try:
             alert = get(searcher.index_dir, name)
         except AlertError:
