@@ -202,12 +202,15 @@ def relaxable(tree, chunks, weights=None, synonyms=None, entity_terms=None):
     return fixed, words, bonus
 
 
-def build_filter(filters: dict | None, entity_terms=None):
-    """A Whoosh filter query for the search() filters, or None
-    (``entity_terms`` as for compile_tree)."""
-    if not filters:
-        return None
-    clauses = []
+FILTER_FIELDS = ("tags", "person", "place", "org", "category", "source")
+
+
+def checked_filters(filters: dict) -> tuple:
+    """(date_from, date_to, {field: values}) of the search() filters,
+    checked: the dates parsed, each field's values a list of strings within
+    the limits (config.MAX_FILTER_VALUES per field and
+    MAX_FILTER_VALUES_TOTAL in all); QuerySyntaxError naming the filter
+    otherwise.  Both backends build their filter clauses from it."""
     try:
         start = parse_bound(filters.get("date_from"), upper=False)
         end = parse_bound(filters.get("date_to"), upper=True)
@@ -215,17 +218,9 @@ def build_filter(filters: dict | None, entity_terms=None):
         raise QuerySyntaxError(str(exc)) from exc
     except OverflowError as exc:  # 0001-01-01 in JST is before year 1 in UTC
         raise QuerySyntaxError("date_from or date_to is out of range") from exc
-    if start or end:
-        clauses.append(DateIn([(start, end)]))
-    # When articles were added (saved-search alerts: search.alerts), read
-    # from the `indexed` column.
-    if filters.get("indexed_after") is not None or filters.get("indexed_until") is not None:
-        try:
-            clauses.append(indexed_range(filters.get("indexed_after"), filters.get("indexed_until")))
-        except StampError as exc:
-            raise QuerySyntaxError(f"indexed_after / indexed_until: {exc}") from exc
+    by_field = {}
     total = 0
-    for field in ("tags", "person", "place", "org", "category", "source"):
+    for field in FILTER_FIELDS:
         values = filters.get(field)
         if not values:
             continue
@@ -239,6 +234,27 @@ def build_filter(filters: dict | None, entity_terms=None):
         if total > config.MAX_FILTER_VALUES_TOTAL:
             raise QuerySyntaxError(f"the filters have more than {config.MAX_FILTER_VALUES_TOTAL} values together; "
                                    f"the limit is {config.MAX_FILTER_VALUES_TOTAL}")
+        by_field[field] = values
+    return start, end, by_field
+
+
+def build_filter(filters: dict | None, entity_terms=None):
+    """A Whoosh filter query for the search() filters, or None
+    (``entity_terms`` as for compile_tree)."""
+    if not filters:
+        return None
+    start, end, by_field = checked_filters(filters)
+    clauses = []
+    if start or end:
+        clauses.append(DateIn([(start, end)]))
+    # When articles were added (saved-search alerts: search.alerts), read
+    # from the `indexed` column.
+    if filters.get("indexed_after") is not None or filters.get("indexed_until") is not None:
+        try:
+            clauses.append(indexed_range(filters.get("indexed_after"), filters.get("indexed_until")))
+        except StampError as exc:
+            raise QuerySyntaxError(f"indexed_after / indexed_until: {exc}") from exc
+    for field, values in by_field.items():
         if entity_terms is not None and field in ENTITY_FIELDS:
             # each value: any name or mention form of its entity
             clauses.extend(union([wq.Term(f, t) for f, t in entity_terms(field, v)]) for v in values if v and v.strip())

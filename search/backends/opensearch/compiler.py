@@ -44,9 +44,8 @@ from index import config
 from index.schema import fold_keyword
 from search.backends.opensearch import stream as pa
 from search.backends.opensearch.mapping import BODY_START
-from search.dates import DateError, parse_bound
-from search.query.compiler import ENTITY_FIELDS, STREAM_FIELDS
-from search.query.syntax import And, DateSpan, Keyword, Not, Or, QuerySyntaxError, Text
+from search.query.compiler import ENTITY_FIELDS, STREAM_FIELDS, checked_filters
+from search.query.syntax import And, DateSpan, Keyword, Not, Or, Text
 from search.synonyms import SYNONYM_WEIGHT
 
 MATCH_ALL = {"match_all": {}}
@@ -307,35 +306,15 @@ def relaxable(tree, chunks, *, weights=None, synonyms=None, entity_terms=None, s
 
 
 def build_filter(filters, entity_terms=None) -> list:
-    """The bool.filter clauses for the search() filters (as
-    search.query.compiler.build_filter checks and builds them)."""
+    """The bool.filter clauses for the search() filters (checked as for the
+    embedded index: search.query.compiler.checked_filters)."""
     if not filters:
         return []
+    start, end, by_field = checked_filters(filters)
     clauses = []
-    try:
-        start = parse_bound(filters.get("date_from"), upper=False)
-        end = parse_bound(filters.get("date_to"), upper=True)
-    except DateError as exc:
-        raise QuerySyntaxError(str(exc)) from exc
-    except OverflowError as exc:
-        raise QuerySyntaxError("date_from or date_to is out of range") from exc
     if start or end:
         clauses.append(date_range(start, end))
-    total = 0
-    for name in ("tags", "person", "place", "org", "category", "source"):
-        values = filters.get(name)
-        if not values:
-            continue
-        if isinstance(values, str):
-            values = [values]
-        if not isinstance(values, (list, tuple)) or not all(isinstance(v, str) for v in values):
-            raise QuerySyntaxError(f"the {name} filter takes a string or a list of strings")
-        total += len(values)
-        if len(values) > config.MAX_FILTER_VALUES:
-            raise QuerySyntaxError(f"the {name} filter has {len(values)} values; the limit is {config.MAX_FILTER_VALUES}")
-        if total > config.MAX_FILTER_VALUES_TOTAL:
-            raise QuerySyntaxError(f"the filters have more than {config.MAX_FILTER_VALUES_TOTAL} values together; "
-                                   f"the limit is {config.MAX_FILTER_VALUES_TOTAL}")
+    for name, values in by_field.items():
         if entity_terms is not None and name in ENTITY_FIELDS:
             for v in values:
                 if v and v.strip():
