@@ -10,11 +10,10 @@ the spans are the ones the embedded index's postings would give.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 from index.analysis import PART_SEPARATOR, combine, morph_terms, ngram_terms, part_streams, reading_terms
-from index.schema import TITLE_BOOST
+from index.schema import TITLE_BOOST, from_stored
 from search.query import TIERS
 
 OPEN, CLOSE = "\U000F0000", "\U000F0001"  # private-use marks around a highlighted term
@@ -27,23 +26,8 @@ MAX_HIGHLIGHT_TERMS = 900
 def _article(source) -> tuple[dict, dict, dict]:
     """(article dict as index.schema.from_stored gives it, the stored object, the source)."""
     stored = source.get("stored") or {}
-    published = stored.get("published")
-    article = {
-        "id": source.get("id"),
-        "url": stored.get("url"),
-        "title": stored.get("title") or "",
-        "body": stored.get("body") or "",
-        "date": dt.datetime.fromisoformat(published) if published else None,
-        "tags": list(stored.get("tags") or []),
-        "category": stored.get("category"),
-        "source": stored.get("source"),
-        "author": stored.get("author"),
-        "related": list(stored.get("related") or []),
-        "hash": source.get("hash"),
-        "person": list(stored.get("person") or []),
-        "place": list(stored.get("place") or []),
-        "org": list(stored.get("org") or []),
-    }
+    # The cluster keeps id and hash beside the stored fields.
+    article = from_stored({**stored, "id": source.get("id"), "hash": source.get("hash")})
     return article, stored, source
 
 
