@@ -49,7 +49,7 @@ import json
 import os
 import time
 import unicodedata
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -359,7 +359,7 @@ def check(searcher, names=None, dry_run: bool = False, limit: int = DEFAULT_LIMI
     AlertNotFound for an unknown name (before checking any) and
     AlertsUnsupported for an index without stamps."""
     index_dir = searcher.index_dir
-    lock = _no_lock() if dry_run else _locked(index_dir)
+    lock = nullcontext() if dry_run else _locked(index_dir)
     with lock:
         alerts = _read(index_dir)
         if names:
@@ -384,11 +384,6 @@ def check(searcher, names=None, dry_run: bool = False, limit: int = DEFAULT_LIMI
         if not dry_run:
             _write(index_dir, alerts)
     return out
-
-
-@contextmanager
-def _no_lock():
-    yield
 
 
 __all__ = [
