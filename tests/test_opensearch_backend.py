@@ -28,12 +28,12 @@ import json
 import os
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
 from search import cluster
 from search.searcher import Searcher
+from tests.test_cluster import processes_under as _processes_under
 
 pytestmark = pytest.mark.opensearch
 
@@ -43,24 +43,6 @@ SUBSET_SIZE = 300
 
 # ---------------------------------------------------------------------------
 # The cluster
-
-
-def _processes_under(path: Path) -> list:
-    found = []
-    needle = str(path).encode()
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/cmdline", "rb") as f:
-                cmdline = f.read()
-            with open(f"/proc/{entry}/stat") as f:
-                zombie = f.read().rsplit(")", 1)[1].split()[0] == "Z"
-        except OSError:
-            continue
-        if needle in cmdline and cluster.MAIN_CLASS.encode() in cmdline and not zombie:
-            found.append(int(entry))
-    return found
 
 
 def _need_tools():
