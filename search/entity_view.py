@@ -24,6 +24,7 @@ Changing the alias table needs no reindex: a new table makes a new view.
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 
 from index.entities import ENTITY_TYPES
@@ -37,14 +38,70 @@ CREDITED_FIELD = "credited"
 
 def field_values(reader, fieldname, n) -> list:
     """Per docnum, the tuple of a keyword field's values, read from its
-    postings (not from stored fields, which would unpickle every body)."""
-    per_doc = [()] * n
+    postings (not from stored fields, which would unpickle every body).
+
+    Read per segment and remembered for each segment's deletion state: a
+    commit adds a small segment to unchanged ones, and a server that read
+    every table afresh on each commit spent most of its time doing so while
+    `search index` ran (requests then waited for seconds)."""
+    per_doc = []
+    leaves = _leaves(reader)
+    if len(_segment_tables) >= _MAX_SEGMENT_TABLES:
+        _forget_segments_but(leaves)
+    for leaf, offset in leaves:
+        if offset != len(per_doc):  # not the layout this code knows: read it whole
+            return _read_field_values(reader, fieldname, n)
+        per_doc.extend(_segment_values(leaf, fieldname))
+    if len(per_doc) != n:
+        return _read_field_values(reader, fieldname, n)
+    return per_doc
+
+
+def _leaves(reader) -> list:
+    leaves = getattr(reader, "leaf_readers", None)
+    return leaves() if leaves is not None else [(reader, 0)]
+
+
+# (segment id, deleted documents, field) -> that segment's per-docnum
+# values.  Past the bound, the entries of segments the reader at hand does
+# not hold (merged away, or of another index) are dropped.
+_segment_tables: dict = {}
+_segment_tables_lock = threading.Lock()
+_MAX_SEGMENT_TABLES = 256
+
+
+def _segment_values(leaf, fieldname) -> list:
+    segment = getattr(leaf, "_segment", None)
+    if segment is None:
+        return _read_field_values(leaf, fieldname, leaf.doc_count_all())
+    # Postings leave deleted documents out, so a deletion makes another table.
+    key = (segment.segment_id(), len(leaf.deleted_docs_set), fieldname)
+    table = _segment_tables.get(key)
+    if table is None:
+        table = _read_field_values(leaf, fieldname, leaf.doc_count_all())
+        with _segment_tables_lock:
+            _segment_tables[key] = table
+    return table
+
+
+def _forget_segments_but(leaves) -> None:
+    keep = {getattr(getattr(leaf, "_segment", None), "segment_id", lambda: None)() for leaf, _ in leaves}
+    with _segment_tables_lock:
+        for key in [k for k in _segment_tables if k[0] not in keep]:
+            del _segment_tables[key]
+
+
+def _read_field_values(reader, fieldname, n) -> list:
+    lists = [None] * n
     if fieldname in reader.indexed_field_names():
         for term in reader.lexicon(fieldname):
             value = term.decode("utf-8")
             for docnum in reader.postings(fieldname, term).all_ids():
-                per_doc[docnum] = per_doc[docnum] + (value,)
-    return per_doc
+                if lists[docnum] is None:
+                    lists[docnum] = [value]
+                else:
+                    lists[docnum].append(value)
+    return [() if values is None else tuple(values) for values in lists]
 
 
 class EntityView:

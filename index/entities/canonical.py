@@ -26,6 +26,7 @@ change needs no reindex):
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import threading
@@ -60,6 +61,11 @@ _DESIGNATORS = re.compile(
 )
 
 
+# Both are pure functions of the text, called for every indexed name each
+# time a server builds the entity view of a new commit (search.entity_view):
+# remembered, a commit's view costs a look-up per name instead of a
+# normalization.
+@functools.lru_cache(maxsize=1 << 17)
 def display_form(text: str) -> str:
     """The form a mention is shown in: NFKC (full-width Latin and digits,
     half-width katakana and ㈱ become their ordinary forms), one kind of
@@ -68,6 +74,7 @@ def display_form(text: str) -> str:
     return _SPACES.sub(" ", s).strip()
 
 
+@functools.lru_cache(maxsize=1 << 17)
 def canonical_key(text: str) -> str:
     """The form two mentions are compared in: the display form in lower
     case, without dots, equals signs, spaces, hyphens and company
