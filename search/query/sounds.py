@@ -13,11 +13,9 @@ field, they are highlighted where the article wrote them.
 from __future__ import annotations
 
 import threading
-import weakref
 
 from index.kana import is_katakana, sound_key
 
-_by_reader = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
 # A group lists at most this many spellings (the most frequent first).
 MAX_VARIANTS = 8
@@ -39,9 +37,9 @@ def _latin_reading(term: str) -> str:
     return reading
 
 
-def _groups(reader, fieldname) -> dict:
-    """sound key -> [(doc frequency, term)] of the field's katakana terms and
-    Latin terms with a katakana reading."""
+def _segment_groups(reader, fieldname) -> dict:
+    """sound key -> {term: doc frequency} of one segment's katakana terms
+    and Latin terms with a katakana reading."""
     groups = {}
     for term, info in reader.iter_field(fieldname):
         text = term.decode("utf-8") if isinstance(term, bytes) else term
@@ -53,10 +51,58 @@ def _groups(reader, fieldname) -> dict:
         else:
             continue
         if key:
-            groups.setdefault(key, []).append((info.doc_frequency(), text))
-    for members in groups.values():
-        members.sort(reverse=True)
+            groups.setdefault(key, {})[text] = info.doc_frequency()
     return groups
+
+
+# Segments never change (a deletion changes no doc frequency Whoosh
+# reports), so each one's groups are read once and kept while a reader
+# holds it.  The groups of a whole index are merged from them, once per
+# commit for all threads: read from the lexicon of every segment each time,
+# for each thread's reader, they had cost seconds per commit while `search
+# index` added segments, and the server's requests waited for them.
+_by_segment = {}  # (segment id, field) -> groups
+_merged = {}  # (segment ids, field) -> sound key -> [(doc frequency, term)], most frequent first
+
+
+def _leaves(reader) -> list:
+    leaves = getattr(reader, "leaf_readers", None)
+    return [leaf for leaf, _ in leaves()] if leaves is not None else [reader]
+
+
+def _groups(reader, fieldname) -> dict:
+    leaves = _leaves(reader)
+    ids = tuple(getattr(getattr(leaf, "_segment", None), "segment_id", lambda: None)() for leaf in leaves)
+    if None in ids:  # not segments of an index on disk: nothing to keep
+        return _ranked([_segment_groups(reader, fieldname)])
+    merged = _merged.get((ids, fieldname))
+    if merged is None:
+        parts = []
+        for leaf, segment_id in zip(leaves, ids):
+            part = _by_segment.get((segment_id, fieldname))
+            if part is None:
+                part = _by_segment[(segment_id, fieldname)] = _segment_groups(leaf, fieldname)
+            parts.append(part)
+        merged = _merged[(ids, fieldname)] = _ranked(parts)
+        live = set(ids)
+        for key in [k for k in _by_segment if k[0] not in live]:
+            del _by_segment[key]
+        for key in [k for k in _merged if k[0] != ids]:
+            del _merged[key]
+    return merged
+
+
+def _ranked(parts) -> dict:
+    if len(parts) == 1:
+        totals = parts[0]
+    else:
+        totals = {}
+        for part in parts:
+            for key, terms in part.items():
+                into = totals.setdefault(key, {})
+                for term, df in terms.items():
+                    into[term] = into.get(term, 0) + df
+    return {key: sorted(((df, term) for term, df in terms.items()), reverse=True) for key, terms in totals.items()}
 
 
 def sound_variants(reader, key, fieldname="text") -> list:
@@ -64,12 +110,7 @@ def sound_variants(reader, key, fieldname="text") -> list:
     if reader is None:
         return []
     with _lock:
-        per_field = _by_reader.get(reader)
-        if per_field is None:
-            per_field = _by_reader[reader] = {}
-        groups = per_field.get(fieldname)
-        if groups is None:
-            groups = per_field[fieldname] = _groups(reader, fieldname)
+        groups = _groups(reader, fieldname)
     return [term for _, term in groups.get(key, [])[:MAX_VARIANTS]]
 
 
