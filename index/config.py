@@ -96,6 +96,12 @@ ALTERNATIVES_SECONDS = 0.3
 # concurrent requests and a loaded machine do not cut each other short) and
 # returns what it found so far, marked as partial ("timed_out").
 SEARCH_TIME_LIMIT_SECONDS = 0.5
+# When a server thread sees a new commit that another thread of its
+# process is preparing (facet tables, entity view, groups: search.
+# searcher.WhooshSearcher._newer), it waits this long for it, then answers
+# from the commit it has: while `search index` commits, a request is never
+# held up for long, and the processes of a server mostly agree.
+NEW_COMMIT_WAIT_SECONDS = 0.5
 # Text analysed on request: the analyze page and /api/analyze, and each text
 # (line) of `search analyze`.
 MAX_ANALYZE_CHARS = 10_000

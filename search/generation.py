@@ -67,6 +67,20 @@ class Generation:
                 if fieldname in leaf.indexed_field_names():
                     field_lengths(leaf, fieldname)
 
+    # What is built so far: a new commit's Generation is built as far as
+    # the one it follows before a server switches to it.
+    @property
+    def has_values(self) -> bool:
+        return self._values is not None
+
+    @property
+    def has_entities(self) -> bool:
+        return self._entity_view is not None
+
+    @property
+    def has_groups(self) -> bool:
+        return self._groups is not None
+
     def values(self, reader):
         """Facet field -> per-docnum tuple of values, read with ``reader``
         (the caller's, of this generation); built on first use, so a one-shot

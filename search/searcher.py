@@ -271,8 +271,9 @@ class WhooshSearcher:
         self.index_dir = config.index_dir(index)
         self._ix = open_index(self.index_dir)
         self._local = threading.local()
-        self._lock = threading.Lock()
-        self._generations = {}
+        self._lock = threading.Lock()  # guards _generations
+        self._generations = {}  # commit generation -> Generation (see _keep)
+        self._prepare_lock = threading.Lock()  # one thread builds a Generation
         self._synonyms = synonyms if isinstance(synonyms, Synonyms) else SynonymSource(synonyms)
         self._aliases = aliases if isinstance(aliases, Aliases) else AliasSource(aliases)
 
@@ -295,31 +296,88 @@ class WhooshSearcher:
     # -- plumbing ---------------------------------------------------------
 
     def _whoosh(self):
-        """This thread's Whoosh searcher, refreshed to the latest commit."""
+        """This thread's Whoosh searcher: of the latest commit, or of the one
+        before while another thread prepares the latest (see _newer)."""
         s = getattr(self._local, "searcher", None)
         try:
             if s is None:
                 s = self._local.searcher = self._ix.searcher()
             elif not s.up_to_date():
-                # A new searcher, not s.refresh(): whoosh-reloaded's refresh
-                # keeps the old reader's segments that a merge has replaced,
-                # so every merged article was counted and found twice; and it
-                # fails outright on a searcher of an index without documents.
-                s.close()
-                s = self._local.searcher = self._ix.searcher()
+                s = self._newer(s)
         except Exception as exc:  # a segment file cut short or garbled
             raise damaged(self.index_dir, exc) from exc
         return s
+
+    def _newer(self, s):
+        """A searcher of the latest commit for this thread once that
+        commit's Generation is ready; until then ``s``, the one it has.
+
+        The first thread to see a commit prepares its Generation, with the
+        facet tables, entity view and groups the one before had built; the
+        others go on answering from the commit they have.  While `search
+        index` committed every few seconds, each commit had made every
+        request of a server process wait for that work, and requests timed
+        out.  Within a process, totals never go backwards."""
+        # Answering from this thread's commit is an option only while its
+        # Generation is kept (the newest two are).
+        can_wait = s.reader().generation() in self._generations
+        # A new searcher, not s.refresh(): whoosh-reloaded's refresh keeps
+        # the old reader's segments that a merge has replaced, so every
+        # merged article was counted and found twice; and it fails outright
+        # on a searcher of an index without documents.
+        new = self._ix.searcher()
+        key = new.reader().generation()
+        if key not in self._generations:
+            # Another thread may be preparing it: wait a little for it, so
+            # that the processes of one server mostly agree on what the index
+            # holds, then answer from the commit this thread has.
+            if not self._prepare_lock.acquire(timeout=config.NEW_COMMIT_WAIT_SECONDS if can_wait else -1):
+                new.close()
+                return s
+            try:
+                if key not in self._generations:
+                    self._prepare(new, self._generations.get(s.reader().generation()))
+            finally:
+                self._prepare_lock.release()
+        s.close()
+        self._local.searcher = new
+        return new
+
+    def _prepare(self, s, previous) -> None:
+        """Make the Generation of ``s``'s commit, built as far as
+        ``previous`` (the one it follows) had been, and keep it."""
+        reader = s.reader()
+        gen = Generation(reader, self.index_dir)
+        if previous is not None:
+            if previous.has_values:
+                gen.values(reader)
+            if previous.has_entities:
+                gen.entities(reader, self.aliases)
+            if previous.has_groups:
+                gen.groups(reader)
+        self._keep(reader.generation(), gen)
+
+    def _keep(self, key, gen) -> Generation:
+        """Keep ``gen`` as the Generation of commit ``key``, with the newest
+        one before it (threads that have not switched yet read that one);
+        returns the one kept when another thread was first."""
+        with self._lock:
+            kept = self._generations.get(key)
+            if kept is None:
+                kept = gen
+                older = sorted(k for k in self._generations if k < key)[-1:]
+                newer = [k for k in self._generations if k > key]
+                self._generations = {**{k: self._generations[k] for k in older + newer}, key: gen}
+        return kept
 
     def _generation(self, s) -> Generation:
         key = s.reader().generation()
         gen = self._generations.get(key)
         if gen is None:
-            with self._lock:
+            with self._prepare_lock:  # one thread builds it
                 gen = self._generations.get(key)
                 if gen is None:
-                    gen = Generation(s.reader(), self.index_dir)
-                    self._generations = {key: gen}  # drop older generations
+                    gen = self._keep(key, Generation(s.reader(), self.index_dir))
         return gen
 
     def close(self):

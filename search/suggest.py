@@ -228,14 +228,19 @@ def _lexicon(searcher):
     s = searcher._whoosh()  # this thread's Whoosh searcher, at the latest commit
     reader = s.reader()
     generation = reader.generation()
-    cached = _cache.get(searcher)
-    if cached is None or cached[0] != generation:
+    # The newest two generations: while a server prepares a new commit,
+    # some of its threads still answer from the one before.
+    by_generation = _cache.get(searcher) or {}
+    lexicon = by_generation.get(generation)
+    if lexicon is None:
         with _cache_lock:
-            cached = _cache.get(searcher)
-            if cached is None or cached[0] != generation:
-                cached = (generation, _Lexicon(reader))
-                _cache[searcher] = cached
-    return cached[1], reader
+            by_generation = _cache.get(searcher) or {}
+            lexicon = by_generation.get(generation)
+            if lexicon is None:
+                lexicon = _Lexicon(reader)
+                newest = sorted(by_generation)[-1:]
+                _cache[searcher] = {**{g: by_generation[g] for g in newest}, generation: lexicon}
+    return lexicon, reader
 
 
 def _prefix_forms(prefix: str) -> list:
