@@ -104,6 +104,37 @@ def _read_field_values(reader, fieldname, n) -> list:
     return [() if values is None else tuple(values) for values in lists]
 
 
+# What a company's Japanese arm adds to its name, as canonical_key leaves it
+# (lower case, no spaces): アップルジャパン, Apple Japan, BMW JAPAN.
+_JAPANESE_ARM = ("ジャパン", "japan")
+
+
+def japanese_arms(org_keys) -> dict:
+    """{("org", key of X Japan): key of X} for each organisation key that is
+    another one's plus ジャパン or Japan, when that other one is named too:
+    the arm and the company are one entity to a reader (アマゾンジャパン and
+    アマゾン), and a team's nickname stays itself unless the bare name is
+    an organisation too (なでしこジャパン and なでしこ are one team anyway)."""
+    arms = {}
+    for key in org_keys:
+        for suffix in _JAPANESE_ARM:
+            base = key[: -len(suffix)] if key.endswith(suffix) else ""
+            if len(base) >= 2 and base in org_keys:
+                arms[("org", key)] = base
+    return arms
+
+
+def publisher_keys(publisher: str) -> set:
+    """The keys a publisher's own name has: of its name (a livedoor site's
+    slug: movie-enter is MOVIE ENTER), and of the last part of a path or
+    address without its extension (a JSON Lines file, a feed)."""
+    if not publisher:
+        return set()
+    last = publisher.rstrip("/").rsplit("/", 1)[-1].rsplit("!", 1)[-1]
+    stem = last.rsplit(".", 1)[0] if "." in last else last
+    return {k for k in (canonical_key(publisher), canonical_key(stem)) if len(k) >= 3}
+
+
 class EntityView:
     def __init__(self, reader, values: dict, aliases):
         """``values``: facet field -> per-docnum tuple of indexed values (the
@@ -114,12 +145,17 @@ class EntityView:
         self.group_of = {}  # (type, indexed value) -> group key
         self.display = {}  # (type, group key) -> the name shown
         self.members = {}  # (type, group key) -> indexed values
+        self.arm_of = {}  # (type, key of a company's Japanese arm) -> key of the company
         for typ in ENTITY_TYPES:
             forms = {}
             group_of = self.group_of
             occurrences = Counter(value for doc_values in values[typ] for value in doc_values)
-            for value, count in occurrences.items():  # each distinct name once (the alias lookup is the cost)
-                key = group_of[(typ, value)] = self._key(typ, value)
+            keys = {value: self._key(typ, value) for value in occurrences}  # each distinct name once
+            if typ == "org":
+                self.arm_of.update(japanese_arms(set(keys.values())))
+                keys = {value: self.arm_of.get(("org", key), key) for value, key in keys.items()}
+            for value, count in occurrences.items():
+                key = group_of[(typ, value)] = keys[value]
                 forms.setdefault(key, Counter())[display_form(value)] += count
             for key, counts in forms.items():
                 alias_set = aliases.set_of(next(iter(counts)), typ)
@@ -140,7 +176,8 @@ class EntityView:
 
     def _key(self, typ, name) -> str:
         alias_set = self.aliases.set_of(name, typ)
-        return canonical_key(alias_set.canonical if alias_set else name)
+        key = canonical_key(alias_set.canonical if alias_set else name)
+        return self.arm_of.get((typ, key), key)
 
     def _find_boilerplate(self, reader, values, n) -> dict:
         counts, articles, credits = {}, Counter(self.publisher), {}
@@ -157,7 +194,15 @@ class EntityView:
                     if key is None:
                         key = keys[item] = self._key(typ, name)
                     credits.setdefault(self.publisher[docnum], Counter())[(typ, key)] += 1
-        return boilerplate_names(counts, dict(articles), credits)
+        found = boilerplate_names(counts, dict(articles), credits)
+        # A publisher's own name (MOVIE ENTER on movie-enter, Peachy on
+        # peachy, S-MAX on smax): however few of its articles say it.
+        for publisher, names in counts.items():
+            own = publisher_keys(publisher)
+            named = {name for name in names if name[1] in own}
+            if named:
+                found[publisher] = found.get(publisher, frozenset()) | named
+        return found
 
     def _names_of(self, typ, per_doc) -> list:
         out = []
@@ -235,4 +280,4 @@ def merge_short_names(counts: Counter) -> Counter:
     return out
 
 
-__all__ = ["EntityView", "field_values", "merge_short_names"]
+__all__ = ["EntityView", "field_values", "japanese_arms", "merge_short_names", "publisher_keys"]

@@ -34,6 +34,17 @@ def articles():
     for i in range(24):  # the site's own name in every article, and 東京
         out.append({"id": f"{SITE}-{i:02d}", "title": f"新製品レビュー第{i}回",
                     "body": f"今回は東京の家電量販店で新製品を試した。価格は{i + 1}万円。\n（エスマックス編集部）", "category": SITE})
+    for i in range(24):  # a publisher that names itself in a few of its articles only
+        tail = "詳しくはMOVIE ENTERの特集で紹介している。" if i % 8 == 0 else ""
+        out.append({"id": f"movie-enter-{i:02d}", "title": f"今週の新作{i}", "body": "今週の新作映画を紹介する。" + tail,
+                    "category": "movie-enter"})
+    out += [  # another publisher names that one: there it is news
+        {"id": "about-movie-enter", "title": "映画サイトが特集", "body": "映画サイトのMOVIE ENTERが特集を組んだ。",
+         "category": "culture"},
+        # a company and its Japanese arm
+        {"id": "apple", "title": "新型端末", "body": "アップルは新型端末を発表した。", "category": "it"},
+        {"id": "apple-japan", "title": "国内で発売", "body": "アップルジャパンが国内での発売日を発表した。", "category": "it"},
+    ]
     for i in range(24):  # another publisher that writes of 東京 too
         out.append({"id": f"site-b-{i:02d}", "title": f"町工場の挑戦{i}", "body": "大阪の町工場が、東京の展示会に出品した。",
                     "category": "site-b"})
@@ -104,6 +115,30 @@ def test_the_publishers_own_name_is_boilerplate(searcher):
     article = searcher.get(f"{SITE}-03")
     credited = [e for e in article["entities"] if "エスマックス" in e["text"]]
     assert credited and all(e["boilerplate"] for e in credited)
+
+
+def test_the_publishers_own_name_is_boilerplate_however_rarely_it_says_it(searcher):
+    # MOVIE ENTER is in 3 of its 24 articles: too few for the frequency rule,
+    # but it is the publisher's own name (its slug movie-enter).
+    own = searcher.search("", filters={"category": "movie-enter"}, per_page=100)
+    assert own.total == 24 and "MOVIE ENTER" not in facet(own, "org")
+    assert all(not h["org"] for h in own.hits)
+    # Another publisher's article that names it shows it.
+    (hit,) = [h for h in searcher.search("特集").hits if h["id"] == "about-movie-enter"]
+    assert hit["org"] == ["MOVIE ENTER"]
+    assert facet(searcher.search(""), "org").get("MOVIE ENTER") == 1
+
+
+def test_a_companys_japanese_arm_is_the_company(searcher):
+    orgs = facet(searcher.search("発表"), "org")
+    (name,) = [n for n in orgs if "アップル" in n]  # one entity, under one of its names
+    assert orgs[name] == 2
+    assert {h["id"] for h in searcher.search("", filters={"org": "アップル"}).hits} == {"apple", "apple-japan"}
+    assert {h["id"] for h in searcher.search("", filters={"org": "アップルジャパン"}).hits} == {"apple", "apple-japan"}
+    # A nickname whose bare form is no organisation stays itself.
+    from search.entity_view import japanese_arms
+
+    assert japanese_arms({"なでしこジャパン", "アップル", "アップルジャパン"}) == {("org", "アップルジャパン"): "アップル"}
 
 
 def test_an_alias_added_by_the_newsroom_takes_effect_without_a_rebuild(index, tmp_path, monkeypatch):
