@@ -18,7 +18,7 @@ from collections import Counter
 from index import config, dedup
 from index.codec.lengths import bulk_field_lengths
 from index.schema import FACET_FIELDS
-from search.entity_view import EntityView, field_values, merge_short_names
+from search.entity_view import EntityView, cached_entity_view, field_values, merge_short_names
 
 _field_lengths_by_reader = weakref.WeakKeyDictionary()
 
@@ -51,7 +51,7 @@ class Generation:
         self._entity_view = None
         self._groups = None
         self._index_dir = index_dir
-        self._values_lock = threading.Lock()
+        self._values_lock = threading.RLock()  # entities() may build values()
         n = reader.doc_count_all()
         dates = dedup.article_dates(reader)
         newest = max((d for d in dates if d is not None), default=None)
@@ -110,11 +110,14 @@ class Generation:
     def entities(self, reader, aliases) -> EntityView:
         """The entity names as readers see them (search.entity_view), for
         this commit and this alias table."""
-        values = self.values(reader)
         with self._values_lock:
             view = self._entity_view
             if view is None or view.aliases is not aliases:
-                view = self._entity_view = EntityView(reader, values, aliases)
+                if self._index_dir:
+                    view = cached_entity_view(self._index_dir, reader, lambda: self.values(reader), aliases)
+                else:
+                    view = EntityView(reader, self.values(reader), aliases)
+                self._entity_view = view
         return view
 
     def facet_counts(self, reader, docnums, size, aliases):

@@ -164,3 +164,33 @@ def test_stats_count_canonical_names(searcher):
     stats = searcher.stats(top=20)
     places = {f["value"]: f["count"] for f in stats["place"]}
     assert places.get("アメリカ") == 2 and "米国" not in places
+
+
+def test_the_entity_view_is_kept_beside_the_index_and_read_back_as_built(index):
+    from index.entities.canonical import AliasSource
+    from search.entity_view import VIEW_FILE, EntityView, cached_entity_view
+    from search.generation import Generation
+    from index.storage import open_index
+
+    saved = index / VIEW_FILE
+    saved.unlink(missing_ok=True)
+    with open_index(index).reader() as reader:
+        aliases = AliasSource().current()
+        values = Generation._read_values(reader)
+        built = EntityView(reader, values, aliases)
+        first = cached_entity_view(index, reader, lambda: values, aliases)  # builds it and saves it
+        assert saved.exists()
+        read_back = cached_entity_view(index, reader, lambda: pytest.fail("built again"), aliases)
+        for view in (first, read_back):
+            for name in ("group_of", "display", "members", "forms", "publisher", "boilerplate", "names", "arm_of"):
+                assert getattr(view, name) == getattr(built, name), name
+        # Another alias table: not the saved view.
+        other = AliasSource(defaults=False).current()
+        assert cached_entity_view(index, reader, lambda: values, other).display != built.display
+        # A damaged file is built again, not trusted.
+        saved.write_text("{not json", encoding="utf-8")
+        assert cached_entity_view(index, reader, lambda: values, aliases).names == built.names
+    # A new process's searcher reads it: the same facets and chips.
+    with Searcher(index) as s:
+        result = s.search("")
+        assert facet(result, "place").get("アメリカ") == 2

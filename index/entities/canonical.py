@@ -207,6 +207,15 @@ class Aliases:
         target.forms.sort(key=lambda f: canonical_key(f) != canonical_key(target.canonical))
         return merged
 
+    def fingerprint(self) -> str:
+        """A digest of the sets (types, canonicals, forms): what the index
+        keeps that depends on the table names the table it was made for."""
+        import hashlib
+        import json
+
+        data = json.dumps([[s.type, s.canonical, s.forms] for s in self.sets], ensure_ascii=False)
+        return hashlib.sha1(data.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
     def set_of(self, name: str, typ: str) -> AliasSet | None:
         i = self._by_key.get((typ, canonical_key(name)))
         return None if i is None else self.sets[i]
