@@ -365,8 +365,10 @@ class WhooshSearcher:
             kept = self._generations.get(key)
             if kept is None:
                 kept = gen
-                older = sorted(k for k in self._generations if k < key)[-1:]
-                newer = [k for k in self._generations if k > key]
+                # An index without documents has no generation number (None).
+                rank = lambda k: -1 if k is None else k  # noqa: E731
+                older = sorted((k for k in self._generations if rank(k) < rank(key)), key=rank)[-1:]
+                newer = [k for k in self._generations if rank(k) > rank(key)]
                 self._generations = {**{k: self._generations[k] for k in older + newer}, key: gen}
         return kept
 
