@@ -713,8 +713,11 @@ def cached_group_index(index_dir, reader, dates=None, rule: Rule = DEFAULT_RULE)
     try:
         tmp.write_text(json.dumps({"key": key, "group_of": group_of}, separators=(",", ":")), encoding="utf-8")
         os.replace(tmp, path)
-    except OSError:
-        tmp.unlink(missing_ok=True)
+    except OSError:  # a read-only folder: compute it each time
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
     return group_of
 
 

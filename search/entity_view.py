@@ -109,17 +109,22 @@ def _read_field_values(reader, fieldname, n) -> list:
 _JAPANESE_ARM = ("ジャパン", "japan")
 
 
-def japanese_arms(org_keys) -> dict:
+def japanese_arms(org_keys, aliases=None) -> dict:
     """{("org", key of X Japan): key of X} for each organisation key that is
     another one's plus ジャパン or Japan, when that other one is named too:
-    the arm and the company are one entity to a reader (アマゾンジャパン and
-    アマゾン), and a team's nickname stays itself unless the bare name is
-    an organisation too (なでしこジャパン and なでしこ are one team anyway)."""
+    the arm and the company are one entity to a reader (アップルジャパン and
+    アップル, as the alias table has ヤフージャパン in ヤフー's set), and a
+    team's nickname stays itself unless the bare name is an organisation too
+    (なでしこジャパン and なでしこ are one team anyway).  Two sets of the
+    alias table (``aliases``) stay two: a newsroom that lists X Japan apart
+    from X means it."""
     arms = {}
     for key in org_keys:
         for suffix in _JAPANESE_ARM:
             base = key[: -len(suffix)] if key.endswith(suffix) else ""
             if len(base) >= 2 and base in org_keys:
+                if aliases is not None and aliases.set_of(key, "org") and aliases.set_of(base, "org"):
+                    continue
                 arms[("org", key)] = base
     return arms
 
@@ -133,6 +138,20 @@ def publisher_keys(publisher: str) -> set:
     last = publisher.rstrip("/").rsplit("/", 1)[-1].rsplit("!", 1)[-1]
     stem = last.rsplit(".", 1)[0] if "." in last else last
     return {k for k in (canonical_key(publisher), canonical_key(stem)) if len(k) >= 3}
+
+
+def with_own_names(boilerplate: dict, counts: dict) -> dict:
+    """``boilerplate`` ({publisher: frozenset of (type, key)}) with each
+    publisher's own name among the names its articles use (``counts``:
+    {publisher: {(type, key): articles}}): MOVIE ENTER on movie-enter,
+    Peachy on peachy, S-MAX on smax, however few of its articles say it."""
+    out = dict(boilerplate)
+    for publisher, names in counts.items():
+        own = publisher_keys(publisher)
+        named = {name for name in names if name[1] in own}
+        if named:
+            out[publisher] = out.get(publisher, frozenset()) | named
+    return out
 
 
 class EntityView:
@@ -156,13 +175,14 @@ class EntityView:
             occurrences = Counter(value for doc_values in values[typ] for value in doc_values)
             keys = {value: self._key(typ, value) for value in occurrences}  # each distinct name once
             if typ == "org":
-                self.arm_of.update(japanese_arms(set(keys.values())))
+                self.arm_of.update(japanese_arms(set(keys.values()), aliases))
                 keys = {value: self.arm_of.get(("org", key), key) for value, key in keys.items()}
             for value, count in occurrences.items():
                 key = group_of[(typ, value)] = keys[value]
                 forms.setdefault(key, Counter())[display_form(value)] += count
             for key, counts in forms.items():
-                alias_set = aliases.set_of(next(iter(counts)), typ)
+                # any form's set: the forms of a group may come in any order
+                alias_set = next(filter(None, (aliases.set_of(form, typ) for form in counts)), None)
                 self.display[(typ, key)] = alias_set.canonical if alias_set else choose_display(counts)
         for (typ, value), key in self.group_of.items():
             self.members.setdefault((typ, key), []).append(value)
@@ -228,15 +248,7 @@ class EntityView:
                     if key is None:
                         key = keys[item] = self._key(typ, name)
                     credits.setdefault(self.publisher[docnum], Counter())[(typ, key)] += 1
-        found = boilerplate_names(counts, dict(articles), credits)
-        # A publisher's own name (MOVIE ENTER on movie-enter, Peachy on
-        # peachy, S-MAX on smax): however few of its articles say it.
-        for publisher, names in counts.items():
-            own = publisher_keys(publisher)
-            named = {name for name in names if name[1] in own}
-            if named:
-                found[publisher] = found.get(publisher, frozenset()) | named
-        return found
+        return with_own_names(boilerplate_names(counts, dict(articles), credits), counts)
 
     def _names_of(self, typ, per_doc) -> list:
         out = []
@@ -286,7 +298,7 @@ class EntityView:
 # about a second on livedoor (most of a one-shot `search query`); read back,
 # a few tens of milliseconds.  Bump the version when the view's rules change.
 VIEW_FILE = "search-entities.json"
-VIEW_VERSION = 2
+VIEW_VERSION = 3
 
 
 def _view_key(reader, aliases) -> str:
@@ -321,8 +333,11 @@ def cached_entity_view(index_dir, reader, values, aliases) -> EntityView:
         tmp.write_text(json.dumps({"key": key, **view.saved()}, ensure_ascii=False, separators=(",", ":")),
                        encoding="utf-8")
         os.replace(tmp, path)
-    except OSError:
-        tmp.unlink(missing_ok=True)
+    except OSError:  # a read-only folder: build it each time
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
     return view
 
 
@@ -358,4 +373,4 @@ def merge_short_names(counts: Counter) -> Counter:
     return out
 
 
-__all__ = ["VIEW_FILE", "EntityView", "cached_entity_view", "field_values", "japanese_arms", "merge_short_names", "publisher_keys"]
+__all__ = ["VIEW_FILE", "EntityView", "cached_entity_view", "field_values", "japanese_arms", "merge_short_names", "publisher_keys", "with_own_names"]

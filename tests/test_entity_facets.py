@@ -139,6 +139,13 @@ def test_a_companys_japanese_arm_is_the_company(searcher):
     from search.entity_view import japanese_arms
 
     assert japanese_arms({"なでしこジャパン", "アップル", "アップルジャパン"}) == {("org", "アップルジャパン"): "アップル"}
+    # Two sets of an alias table stay two.
+    from index.entities.canonical import Aliases
+
+    separate = Aliases()
+    separate.add("org", ["アップル", "Apple"])
+    separate.add("org", ["アップルジャパン", "Apple Japan"])
+    assert japanese_arms({"アップル", "アップルジャパン"}, separate) == {}
 
 
 def test_an_alias_added_by_the_newsroom_takes_effect_without_a_rebuild(index, tmp_path, monkeypatch):

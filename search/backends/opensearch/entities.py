@@ -37,10 +37,7 @@ from index.entities.boilerplate import DEFAULT_MIN_ARTICLES, DEFAULT_MIN_CREDITE
 from index.entities.canonical import canonical_key, choose_display, display_form
 from index.schema import fold_keyword
 
-try:  # (search.entity_view's, where it has it)
-    from search.entity_view import merge_short_names
-except ImportError:  # pragma: no cover
-    merge_short_names = None
+from search.entity_view import japanese_arms, merge_short_names, publisher_keys, with_own_names
 
 FORMS_FIELD = "entity_forms"
 CREDITED_FIELD = "credited"
@@ -83,16 +80,22 @@ class ClusterEntityView:
         self.display = {}  # (type, group key) -> the name shown
         self.members = {}  # (type, group key) -> indexed values
         self.values = {}
+        self.arm_of = {}  # (type, key of a company's Japanese arm) -> key of the company
         for typ in ENTITY_TYPES:
             values = self.values[typ] = composite_values(cluster, index, typ)
             forms = {}
+            keys = {value: self._key(typ, value) for value in values}
+            if typ == "org":
+                self.arm_of.update(japanese_arms(set(keys.values()), aliases))
+                keys = {value: self.arm_of.get(("org", key), key) for value, key in keys.items()}
             for value, n in values.items():
-                key = self._key(typ, value)
+                key = keys[value]
                 self.group_of[(typ, value)] = key
                 forms.setdefault(key, Counter())[display_form(value)] += n
                 self.members.setdefault((typ, key), []).append(value)
             for key, counts in forms.items():
-                alias_set = aliases.set_of(next(iter(counts)), typ)
+                # any form's set: the forms of a group may come in any order
+                alias_set = next(filter(None, (aliases.set_of(form, typ) for form in counts)), None)
                 self.display[(typ, key)] = alias_set.canonical if alias_set else choose_display(counts)
         self.forms = {}
         for term in composite_values(cluster, index, FORMS_FIELD):
@@ -107,7 +110,8 @@ class ClusterEntityView:
 
     def _key(self, typ, name) -> str:
         alias_set = self.aliases.set_of(name, typ)
-        return canonical_key(alias_set.canonical if alias_set else name)
+        key = canonical_key(alias_set.canonical if alias_set else name)
+        return self.arm_of.get((typ, key), key)
 
     def group_filter(self, typ, key) -> dict:
         return {"terms": {typ: self.members[(typ, key)][:MAX_GROUP_VALUES]}}
@@ -148,6 +152,8 @@ class ClusterEntityView:
                     credits.setdefault(publisher, Counter())[key] += b["doc_count"]
                     candidates.add(key)
         candidates.update((t, k) for (t, k), values in self.members.items() if len(values) > 1)
+        own = set().union(*(publisher_keys(p) for p in articles))  # publishers' own names
+        candidates.update((t, k) for (t, k) in self.members if k in own)
         candidates = sorted(c for c in candidates if c in self.members)
         counts = {p: Counter() for p in articles}
         for start in range(0, len(candidates), 1000):
@@ -160,7 +166,7 @@ class ClusterEntityView:
                     n = b["g"]["buckets"][str(j)]["doc_count"]
                     if n:
                         counts[b["key"]][cand] = n
-        return boilerplate_names(counts, articles, credits, min_credited=DEFAULT_MIN_CREDITED)
+        return with_own_names(boilerplate_names(counts, articles, credits, min_credited=DEFAULT_MIN_CREDITED), counts)
 
     # -- per article --------------------------------------------------------
 
