@@ -696,28 +696,17 @@ def cached_group_index(index_dir, reader, dates=None, rule: Rule = DEFAULT_RULE)
     """group_index of ``reader``, read from the index folder when it was
     saved for exactly these segments and deletions, else computed and saved
     (best effort: a read-only folder only means computing it each time)."""
-    import json
-    import os
     from pathlib import Path
+
+    from index.storage import read_keyed_json, save_keyed_json
 
     path = Path(index_dir) / GROUPS_FILE
     key = _groups_key(reader)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("key") == key and len(data.get("group_of") or ()) == reader.doc_count_all():
-            return data["group_of"]
-    except (OSError, ValueError, AttributeError):
-        pass
+    data = read_keyed_json(path, key)
+    if data and isinstance(data.get("group_of"), list) and len(data["group_of"]) == reader.doc_count_all():
+        return data["group_of"]
     group_of = group_index(reader, rule, dates=dates if dates is not None else article_dates(reader))
-    tmp = path.with_name(f".{GROUPS_FILE}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(json.dumps({"key": key, "group_of": group_of}, separators=(",", ":")), encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:  # a read-only folder: compute it each time
-        try:
-            tmp.unlink(missing_ok=True)
-        except OSError:
-            pass
+    save_keyed_json(path, key, {"group_of": group_of})
     return group_of
 
 

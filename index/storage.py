@@ -209,6 +209,33 @@ _held_here: dict = {}
 _held_here_lock = threading.Lock()
 
 
+def read_keyed_json(path, key: str):
+    """The data of a file ``save_keyed_json`` wrote for ``key`` (what is
+    kept beside the index per commit: near-copy groups, the entity view),
+    or None when it is missing, damaged or was written for another key."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) and data.get("key") == key else None
+    except (OSError, ValueError):
+        return None
+
+
+def save_keyed_json(path, key: str, data: dict) -> None:
+    """Write ``data`` with its ``key`` to ``path`` at once (a temporary file
+    renamed over it, so a reader never sees half of it); best effort: a
+    read-only index folder only means computing it again next time."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(json.dumps({"key": key, **data}, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
+
+
 def _holder_note(path: Path) -> str:
     """Who holds the run lock, from what the holder wrote into it."""
     try:

@@ -315,29 +315,21 @@ def cached_entity_view(index_dir, reader, values, aliases) -> EntityView:
     alias table, else built (``values()`` gives the facet tables) and saved
     there for the next process (best effort: a read-only folder only means
     building it each time)."""
-    import json
-    import os
     from pathlib import Path
+
+    from index.storage import read_keyed_json, save_keyed_json
 
     path = Path(index_dir) / VIEW_FILE
     key = _view_key(reader, aliases)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("key") == key and len(data["publisher"]) == reader.doc_count_all():
-            return EntityView.from_saved(data, aliases)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        pass
-    view = EntityView(reader, values(), aliases)
-    tmp = path.with_name(f".{VIEW_FILE}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(json.dumps({"key": key, **view.saved()}, ensure_ascii=False, separators=(",", ":")),
-                       encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:  # a read-only folder: build it each time
+    data = read_keyed_json(path, key)
+    if data:
         try:
-            tmp.unlink(missing_ok=True)
-        except OSError:
+            if len(data["publisher"]) == reader.doc_count_all():
+                return EntityView.from_saved(data, aliases)
+        except (KeyError, TypeError, ValueError):
             pass
+    view = EntityView(reader, values(), aliases)
+    save_keyed_json(path, key, view.saved())
     return view
 
 
