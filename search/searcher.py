@@ -441,7 +441,7 @@ class WhooshSearcher:
         s = self._whoosh()
         used_synonyms = self.synonyms if synonyms else None
         with self.index_dictionary():
-            chunks = analyze_query(tree, Stats(s.reader()), used_synonyms)
+            chunks = analyze_query(tree, Stats(s.reader(), self.index_dir), used_synonyms)
         gen = self._generation(s)
         entity_terms = self._entity_terms(s, gen)
         q = compile_tree(tree, chunks, synonyms=used_synonyms, entity_terms=entity_terms)
@@ -556,7 +556,7 @@ class WhooshSearcher:
         readings, sound-alike forms, dates."""
         s = self._whoosh()
         with self.index_dictionary():
-            return explain_query(query, self.synonyms, Stats(s.reader()))
+            return explain_query(query, self.synonyms, Stats(s.reader(), self.index_dir))
 
     def stored_articles(self):
         from index.export import stored_articles

@@ -158,3 +158,25 @@ def test_totals_never_go_backwards_across_threads_while_commits_come(index_dir, 
         assert totals and all(a <= b for a, b in zip(totals, totals[1:])), (name, totals[:50])
         assert set(totals) <= {20 + 3 * k for k in range(6)}, set(totals)  # whole commits only
     assert max(max(t) for t in seen.values()) == 35
+
+
+def test_sound_groups_are_kept_beside_the_index_for_the_next_process(index_dir, tmp_path):
+    from index.kana import sound_key
+
+    reader = open_index(index_dir).reader()
+    built = sounds._groups(reader, "text", index_dir)
+    assert (index_dir / sounds.SOUNDS_FILE).exists()
+    # What a new process has: no groups in memory.
+    sounds._by_segment.clear()
+    sounds._merged.clear()
+    read_back = sounds._groups(reader, "text", index_dir)
+    assert read_back == built and not sounds._by_segment  # read, not built from the segments
+    assert sounds.sound_variants(reader, sound_key("ボランテア"), index_dir=index_dir) == ["ボランティア"]
+    # Another commit: the saved groups are not those of its segments.
+    commit(index_dir, articles(tmp_path, "more", 1, start=40, extra="ミーティングを開いた。"))
+    sounds._by_segment.clear()
+    sounds._merged.clear()
+    newer = open_index(index_dir).reader()
+    assert "ミーティング" in sounds.sound_variants(newer, sound_key("ミーテング"), index_dir=index_dir)
+    reader.close()
+    newer.close()

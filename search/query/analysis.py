@@ -124,8 +124,11 @@ class Stats:
     """What analysis asks of the index: document frequencies and IDF (none
     without an index)."""
 
-    def __init__(self, reader=None):
+    def __init__(self, reader=None, index_dir=None):
+        """``index_dir``: the folder of ``reader``'s index, where what is
+        read once per commit may be kept for the next process."""
         self.reader = reader
+        self.index_dir = index_dir
 
     def doc_frequency(self, fieldname, term) -> int:
         return self.reader.doc_frequency(fieldname, term) if self.reader is not None else 0
@@ -145,7 +148,7 @@ class Stats:
         """The words of the index that have this sound key (search.query.sounds)."""
         from search.query.sounds import sound_variants
 
-        return sound_variants(self.reader, key)
+        return sound_variants(self.reader, key, index_dir=self.index_dir)
 
     def has_phrase(self, fieldname, terms_with_pos) -> bool:
         """Whether some article holds these terms side by side (as a phrase
