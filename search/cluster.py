@@ -248,9 +248,15 @@ def _alive(node: dict) -> bool:
     if not pid:
         return False
     child = _children.get(pid)
-    if child is not None and child.poll() is not None:
-        _children.pop(pid, None)
-        return False
+    if child is not None:
+        if child.poll() is not None:
+            _children.pop(pid, None)
+            return False
+        # This process's own child, not reaped: its pid cannot be reused,
+        # so its command line need not be read.  Read, it once did not match
+        # a node that was running (a CI run on a loaded machine: "node-3
+        # exited while starting", and then stop() left node-3 behind).
+        return True
     try:
         with open(f"/proc/{pid}/stat") as f:
             if f.read().rsplit(")", 1)[1].split()[0] == "Z":
