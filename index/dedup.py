@@ -83,6 +83,7 @@ from dataclasses import dataclass, field
 from operator import eq
 
 from index.analysis import _UNINDEXED_POS
+from index.segments import leaves as _leaves, segments_key
 
 DEDUP_VERSION = 1
 
@@ -418,12 +419,6 @@ def _has_signatures(reader) -> bool:
     return "dup_sig" in reader.schema.names() and reader.has_column("dup_sig")
 
 
-def _leaves(reader):
-    if hasattr(reader, "leaf_readers"):
-        return reader.leaf_readers()
-    return [(reader, 0)]
-
-
 def _leaf_signatures(reader):
     """(global docnum, signature or None) of every document, deleted ones
     included, segment by segment (a segment without the column is skipped:
@@ -688,8 +683,7 @@ def article_dates(reader) -> list:
 
 
 def _groups_key(reader) -> str:
-    segments = sorted(leaf._segment.segment_id() for leaf, _ in _leaves(reader) if hasattr(leaf, "_segment"))
-    return f"{DEDUP_VERSION}:{reader.doc_count_all()}:{reader.doc_count()}:{','.join(segments)}"
+    return f"{DEDUP_VERSION}:{reader.doc_count_all()}:{reader.doc_count()}:{segments_key(reader)}"
 
 
 def cached_group_index(index_dir, reader, dates=None, rule: Rule = DEFAULT_RULE) -> list:

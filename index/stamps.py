@@ -24,6 +24,8 @@ import weakref
 from whoosh import query as wq
 from whoosh.matching import ListMatcher, NullMatcher
 
+from index.segments import leaves
+
 INDEXED_FIELD = "indexed"
 
 
@@ -85,10 +87,6 @@ def to_stamp(value) -> int | None:
     raise StampError(f"not a time: {value!r}")
 
 
-def _leaves(reader):
-    return reader.leaf_readers() if hasattr(reader, "leaf_readers") else [(reader, 0)]
-
-
 def _has_stamps(reader) -> bool:
     # Whoosh's has_column raises KeyError for a field the schema lacks.
     return INDEXED_FIELD in reader.schema.names() and reader.has_column(INDEXED_FIELD)
@@ -97,7 +95,7 @@ def _has_stamps(reader) -> bool:
 def newest_indexed(reader) -> int | None:
     """The newest stamp among the live documents (None: no document has one)."""
     newest = None
-    for leaf, _ in _leaves(reader):
+    for leaf, _ in leaves(reader):
         if not _has_stamps(leaf):
             continue
         column = leaf.column_reader(INDEXED_FIELD)

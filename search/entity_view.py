@@ -27,6 +27,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
+from index import segments
 from index.entities import ENTITY_TYPES
 from index.entities.boilerplate import boilerplate_names
 from index.entities.canonical import canonical_key, choose_display, display_form
@@ -45,7 +46,7 @@ def field_values(reader, fieldname, n) -> list:
     every table afresh on each commit spent most of its time doing so while
     `search index` ran (requests then waited for seconds)."""
     per_doc = []
-    leaves = _leaves(reader)
+    leaves = segments.leaves(reader)
     if len(_segment_tables) >= _MAX_SEGMENT_TABLES:
         _forget_segments_but(leaves)
     for leaf, offset in leaves:
@@ -57,11 +58,6 @@ def field_values(reader, fieldname, n) -> list:
     return per_doc
 
 
-def _leaves(reader) -> list:
-    leaves = getattr(reader, "leaf_readers", None)
-    return leaves() if leaves is not None else [(reader, 0)]
-
-
 # (segment id, deleted documents, field) -> that segment's per-docnum
 # values.  Past the bound, the entries of segments the reader at hand does
 # not hold (merged away, or of another index) are dropped.
@@ -71,11 +67,11 @@ _MAX_SEGMENT_TABLES = 256
 
 
 def _segment_values(leaf, fieldname) -> list:
-    segment = getattr(leaf, "_segment", None)
-    if segment is None:
+    sid = segments.segment_id(leaf)
+    if sid is None:
         return _read_field_values(leaf, fieldname, leaf.doc_count_all())
     # Postings leave deleted documents out, so a deletion makes another table.
-    key = (segment.segment_id(), len(leaf.deleted_docs_set), fieldname)
+    key = (sid, len(leaf.deleted_docs_set), fieldname)
     table = _segment_tables.get(key)
     if table is None:
         table = _read_field_values(leaf, fieldname, leaf.doc_count_all())
@@ -85,7 +81,7 @@ def _segment_values(leaf, fieldname) -> list:
 
 
 def _forget_segments_but(leaves) -> None:
-    keep = {getattr(getattr(leaf, "_segment", None), "segment_id", lambda: None)() for leaf, _ in leaves}
+    keep = {segments.segment_id(leaf) for leaf, _ in leaves}
     with _segment_tables_lock:
         for key in [k for k in _segment_tables if k[0] not in keep]:
             del _segment_tables[key]
@@ -154,6 +150,14 @@ def with_own_names(boilerplate: dict, counts: dict) -> dict:
     return out
 
 
+def _members(group_of) -> dict:
+    """(type, group key) -> the indexed values of the group."""
+    members = {}
+    for (typ, value), key in group_of.items():
+        members.setdefault((typ, key), []).append(value)
+    return members
+
+
 class EntityView:
     """The entity names of one commit for one alias table (see the module's
     docstring); built from the facet tables, or read back from the index
@@ -167,7 +171,6 @@ class EntityView:
         n = reader.doc_count_all()
         self.group_of = {}  # (type, indexed value) -> group key
         self.display = {}  # (type, group key) -> the name shown
-        self.members = {}  # (type, group key) -> indexed values
         self.arm_of = {}  # (type, key of a company's Japanese arm) -> key of the company
         for typ in ENTITY_TYPES:
             forms = {}
@@ -184,8 +187,7 @@ class EntityView:
                 # any form's set: the forms of a group may come in any order
                 alias_set = next(filter(None, (aliases.set_of(form, typ) for form in counts)), None)
                 self.display[(typ, key)] = alias_set.canonical if alias_set else choose_display(counts)
-        for (typ, value), key in self.group_of.items():
-            self.members.setdefault((typ, key), []).append(value)
+        self.members = _members(self.group_of)
         # The forms mentions used, by group: for filters.
         self.forms = {}
         if FORMS_FIELD in reader.indexed_field_names():
@@ -220,9 +222,7 @@ class EntityView:
         view.display = {(t, k): name for t, k, name in data["display"]}
         view.arm_of = {(t, k): base for t, k, base in data["arm_of"]}
         view.forms = {(t, k): terms for t, k, terms in data["forms"]}
-        view.members = {}
-        for (typ, value), key in view.group_of.items():
-            view.members.setdefault((typ, key), []).append(value)
+        view.members = _members(view.group_of)
         view.publisher = data["publisher"]
         view.boilerplate = {p: frozenset(tuple(n) for n in names) for p, names in data["boilerplate"].items()}
         view.names = {typ: [tuple(n) for n in per_doc] for typ, per_doc in data["names"].items()}
@@ -302,11 +302,8 @@ VIEW_VERSION = 3
 
 
 def _view_key(reader, aliases) -> str:
-    leaves = getattr(reader, "leaf_readers", None)
-    leaves = leaves() if leaves is not None else [(reader, 0)]
-    segments = sorted(f"{leaf._segment.segment_id()}-{len(leaf.deleted_docs_set)}"
-                      for leaf, _ in leaves if hasattr(leaf, "_segment"))
-    return f"{VIEW_VERSION}:{aliases.fingerprint()}:{reader.doc_count_all()}:{','.join(segments)}"
+    return (f"{VIEW_VERSION}:{aliases.fingerprint()}:{reader.doc_count_all()}:"
+            f"{segments.segments_key(reader, deletions=True)}")
 
 
 def cached_entity_view(index_dir, reader, values, aliases) -> EntityView:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from index import segments
 from index.kana import is_katakana, sound_key
 
 _lock = threading.Lock()
@@ -66,11 +67,6 @@ _by_segment = {}  # (segment id, field) -> groups
 _merged = {}  # (segment ids, field) -> sound key -> [(doc frequency, term)], most frequent first
 
 
-def _leaves(reader) -> list:
-    leaves = getattr(reader, "leaf_readers", None)
-    return [leaf for leaf, _ in leaves()] if leaves is not None else [reader]
-
-
 # The merged groups of the latest commit, beside the index: read from every
 # segment's lexicon they were most of a one-shot `search query` with a
 # katakana word (0.35 s of 1.0 s on livedoor); read back, about 10 ms.
@@ -79,8 +75,8 @@ SOUNDS_VERSION = 1
 
 
 def _groups(reader, fieldname, index_dir=None) -> dict:
-    leaves = _leaves(reader)
-    ids = tuple(getattr(getattr(leaf, "_segment", None), "segment_id", lambda: None)() for leaf in leaves)
+    leaves = [leaf for leaf, _ in segments.leaves(reader)]
+    ids = tuple(segments.segment_id(leaf) for leaf in leaves)
     if None in ids:  # not segments of an index on disk: nothing to keep
         return _ranked([_segment_groups(reader, fieldname)])
     merged = _merged.get((ids, fieldname))
