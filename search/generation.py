@@ -34,6 +34,18 @@ def field_lengths(reader, fieldname) -> list:
     return lengths
 
 
+def kept_with(by_generation: dict, key, value) -> dict:
+    """``by_generation`` (commit generation -> what was read of it) with
+    ``value`` for ``key``, the newest entry before it and any newer ones:
+    while a server prepares a commit, its other threads still read the one
+    before.  An index without documents has no generation number (None):
+    it comes first."""
+    rank = lambda k: -1 if k is None else k  # noqa: E731
+    older = sorted((k for k in by_generation if rank(k) < rank(key)), key=rank)[-1:]
+    newer = [k for k in by_generation if rank(k) > rank(key)]
+    return {**{k: by_generation[k] for k in older + newer}, key: value}
+
+
 class Generation:
     """Per-commit data shared by all threads: dates, recency factors, facet
     values, the entity view and the near-copy groups.

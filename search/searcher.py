@@ -24,7 +24,7 @@ from index.schema import from_stored
 from index.storage import damaged, open_index, read_meta
 from index.userdict import use_index_dictionary
 from search.dates import format_japanese, format_wareki
-from search.generation import Generation, field_lengths
+from search.generation import Generation, field_lengths, kept_with
 from search.highlight import best_fragment, spans_for_docs, split_spans, whole
 from index.entities.canonical import AliasSource, Aliases
 from search.matched import matched_forms
@@ -325,17 +325,18 @@ class WhooshSearcher:
         # the old reader's segments that a merge has replaced, so every
         # merged article was counted and found twice; and it fails outright
         # on a searcher of an index without documents.
-        new = self._ix.searcher()
-        key = new.reader().generation()
-        if key not in self._generations:
+        if self._ix.latest_generation() in self._generations:
+            new = self._ix.searcher()
+        else:
             # Another thread may be preparing it: wait a little for it, so
             # that the processes of one server mostly agree on what the index
-            # holds, then answer from the commit this thread has.
+            # holds, then answer from the commit this thread has (without
+            # opening the new one's segments only to close them).
             if not self._prepare_lock.acquire(timeout=config.NEW_COMMIT_WAIT_SECONDS if can_wait else -1):
-                new.close()
                 return s
             try:
-                if key not in self._generations:
+                new = self._ix.searcher()
+                if new.reader().generation() not in self._generations:
                     self._prepare(new, self._generations.get(s.reader().generation()))
             finally:
                 self._prepare_lock.release()
@@ -365,11 +366,7 @@ class WhooshSearcher:
             kept = self._generations.get(key)
             if kept is None:
                 kept = gen
-                # An index without documents has no generation number (None).
-                rank = lambda k: -1 if k is None else k  # noqa: E731
-                older = sorted((k for k in self._generations if rank(k) < rank(key)), key=rank)[-1:]
-                newer = [k for k in self._generations if rank(k) > rank(key)]
-                self._generations = {**{k: self._generations[k] for k in older + newer}, key: gen}
+                self._generations = kept_with(self._generations, key, gen)
         return kept
 
     def _generation(self, s) -> Generation:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from index import config
 from index.analysis import analyze, fold, hira_to_kata, is_kana
+from search.generation import kept_with
 from search.query import quote
 
 # Where completions come from, with a weight multiplied into the document
@@ -238,8 +239,7 @@ def _lexicon(searcher):
             lexicon = by_generation.get(generation)
             if lexicon is None:
                 lexicon = _Lexicon(reader)
-                newest = sorted(by_generation)[-1:]
-                _cache[searcher] = {**{g: by_generation[g] for g in newest}, generation: lexicon}
+                _cache[searcher] = kept_with(by_generation, generation, lexicon)
     return lexicon, reader
 
 
